@@ -1,0 +1,4 @@
+"""One Flask blueprint per resource."""
+from . import jobs, root, runs
+
+BLUEPRINTS = (root.blp, runs.blp, jobs.blp)

@@ -1,0 +1,85 @@
+from flask import jsonify
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..schemas.common import EmptySchema
+from ..schemas.jobs import job_to_json
+from ..schemas.queries import RunListQuery
+from ..schemas.runs import (RUN_SELECTABLE_FIELDS, RunCreateSchema, RunSchema,
+                            RunWithJobsSchema, run_field_value, run_to_json)
+from ..services import jobs as job_service
+from ..services import runs as run_service
+from ..timeformat import utcnow
+from .support import json_object_body, load, page_window, requested_fields, services
+
+blp = Blueprint("runs", __name__, url_prefix="/runs", description="Runs: named batches of jobs")
+
+
+def runs_json(docs, fields):
+    """Run documents as JSON (or `fields` projections), with one results aggregation for all."""
+    svc = services()
+    summaries = run_service.summarize_runs(svc.database, [doc["name"] for doc in docs])
+    if fields:
+        return [{name: run_field_value(doc, name, summaries[doc["name"]], svc.settings)
+                 for name in fields} for doc in docs]
+    return [run_to_json(doc, summaries[doc["name"]], svc.settings) for doc in docs]
+
+
+@blp.route("/")
+class Runs(MethodView):
+    @blp.arguments(RunListQuery, location="query", as_kwargs=True)
+    @blp.response(200, RunSchema(many=True))
+    def get(self, count=None, page=1, fields=""):
+        """The latest runs, newest `posted` first (`count` defaults to 25)."""
+        svc = services()
+        names = requested_fields(fields, RUN_SELECTABLE_FIELDS) if fields else None
+        if count is None:
+            count = svc.settings.default_latest_runs_count
+        if count == 0:
+            return jsonify([])
+        skip, limit = page_window(count, page)
+        return jsonify(runs_json(run_service.latest_runs(svc.database, skip, limit), names))
+
+    @blp.doc(requestBody={"content": {"application/json": {"schema": RunCreateSchema}}})
+    @blp.response(200, EmptySchema)
+    def post(self):
+        """Create a run; user, suite, branch, machine type and scheduled time are parsed from
+        its name. A taken name answers 400 `run with name NAME already exists`."""
+        svc = services()
+        data = load(RunCreateSchema(), json_object_body(), unknown="exclude")
+        run_service.create_run(svc.database, data["name"], utcnow(), svc.settings.timezone)
+        return jsonify({})
+
+
+@blp.route("/<run_name>/")
+class Run(MethodView):
+    @blp.response(200, RunWithJobsSchema)
+    def get(self, run_name):
+        """The run with every job embedded (in job_id string order), as pulpito reads it."""
+        svc = services()
+        run = run_service.get_run(svc.database, run_name)
+        summary = run_service.summarize_runs(svc.database, [run_name])[run_name]
+        jobs = job_service.run_jobs(svc.database, run_name, order=(("job_id", 1),))
+        body = run_to_json(run, summary, svc.settings)
+        body["jobs"] = [job_to_json(job, svc.settings) for job in jobs]
+        return jsonify(body)
+
+    @blp.doc(summary="Same as GET", description="Kept from the original's method fallback.")
+    def post(self, run_name):
+        return self.get(run_name)
+
+    @blp.doc(summary="Same as GET", description="Kept from the original's method fallback.")
+    def put(self, run_name):
+        return self.get(run_name)
+
+    def head(self, run_name):
+        """200 if the run exists, else 404: teuthology's existence check. One cheap lookup."""
+        if not run_service.run_exists(services().database, run_name):
+            return "", 404
+        return "", 200
+
+    @blp.response(200, EmptySchema)
+    def delete(self, run_name):
+        """Delete the run and all its jobs (nodes stay)."""
+        run_service.delete_run(services().database, run_name)
+        return jsonify({})

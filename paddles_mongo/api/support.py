@@ -1,0 +1,70 @@
+"""What every blueprint needs from a request: the app's services, the JSON body (parsed whatever
+the Content-Type says), `count`/`page` paging and `fields` projections."""
+import json
+from dataclasses import dataclass
+
+from flask import current_app, request
+from marshmallow import ValidationError
+
+from ..db import Database
+from ..config import Settings
+from ..errors import validation_message
+from ..exceptions import InvalidInput
+from ..metrics import JobStatusCounter
+from ..storage import UnstorableValue, check_storable
+
+BAD_JSON = "could not decode JSON body"
+INVALID_FIELD = "an invalid field was specified"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+    job_status_counter: JobStatusCounter
+
+
+def services():
+    return current_app.extensions["paddles"]
+
+
+def json_object_body():
+    """The request body as a JSON object. teuthology's lock client sends JSON without a
+    Content-Type, so the header is not consulted."""
+    raw = request.get_data(cache=True)
+    try:
+        body = json.loads(raw) if raw.strip() else None
+    except RecursionError:
+        raise InvalidInput("JSON body is nested too deeply") from None
+    except ValueError:
+        raise InvalidInput(BAD_JSON) from None
+    if body is None:
+        raise InvalidInput(BAD_JSON)
+    if not isinstance(body, dict):
+        raise InvalidInput("JSON body must be an object")
+    try:
+        check_storable(body)
+    except UnstorableValue as error:
+        raise InvalidInput(str(error)) from None
+    return body
+
+
+def load(schema, data, **kwargs):
+    try:
+        return schema.load(data, **kwargs)
+    except ValidationError as error:
+        raise InvalidInput(validation_message(error.messages)) from None
+
+
+def page_window(count, page):
+    """(skip, limit) for 1-based `page` of `count` items; page <= 1 is the first page."""
+    return count * (max(page, 1) - 1), count
+
+
+def requested_fields(text, selectable):
+    """Parse `?fields=a,b`: outer commas stripped, `_`-prefixed names skipped, anything not
+    selectable -> 400 (as the original did)."""
+    names = [name for name in text.strip(",").split(",") if not name.startswith("_")]
+    if any(name not in selectable for name in names):
+        raise InvalidInput(INVALID_FIELD)
+    return names

@@ -1,0 +1,89 @@
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+from ..config import load_settings
+from ..db import Database, create_indexes
+
+GUNICORN_CONFIG = os.path.join(os.path.dirname(os.path.dirname(__file__)), "gunicorn_config.py")
+
+
+def wait_for_mongo(uri, process=None, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise click.ClickException(f"the local database exited with code {process.returncode}")
+        try:
+            with MongoClient(uri, serverSelectionTimeoutMS=500) as client:
+                client.admin.command("ping")
+            return
+        except PyMongoError:
+            time.sleep(0.1)
+    raise click.ClickException(f"no database answered at {uri} within {timeout:.0f} s")
+
+
+def start_local_mongo(data_dir, port):
+    """A SecantusDB daemon (MongoDB wire protocol, WiredTiger storage) keeping its data in
+    `data_dir`. Standalone mode: no oplog, and no retryable-write bookkeeping slowing writes."""
+    daemon = (shutil.which("secantusd-py", path=os.path.dirname(sys.executable))
+              or shutil.which("secantusd-py"))
+    if daemon is None:
+        raise click.ClickException(
+            "secantusd-py not found: install requirements-dev.txt, or set PADDLES_MONGO_URI")
+    os.makedirs(data_dir, exist_ok=True)
+    return subprocess.Popen([daemon, "--host", "127.0.0.1", "--port", str(port),
+                             "--storage-path", data_dir, "--standalone", "--log-level", "WARNING"])
+
+
+def stop(process):
+    if process is not None and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@click.command("serve-local")
+@click.option("--data-dir", help="Where the local database keeps its files "
+              "(default: setting data_dir).")
+@click.option("--mongo-port", type=int, help="Port of the local database "
+              "(default: setting local_mongo_port).")
+def serve_local_command(data_dir, mongo_port):
+    """Serve with gunicorn. Without PADDLES_MONGO_URI, first start a local SecantusDB daemon
+    with persistent data; create the indexes; Ctrl-C stops everything."""
+    settings = load_settings()
+    env = dict(os.environ)
+    database_process = None
+    try:
+        if not os.environ.get("PADDLES_MONGO_URI"):
+            port = mongo_port or settings.local_mongo_port
+            data_dir = os.path.abspath(data_dir or settings.data_dir)
+            database_process = start_local_mongo(data_dir, port)
+            env["PADDLES_MONGO_URI"] = f"mongodb://127.0.0.1:{port}/paddles"
+            click.echo(f"local database on port {port}, data in {data_dir}")
+        uri = env["PADDLES_MONGO_URI"]
+        wait_for_mongo(uri, database_process)
+        database = Database(load_settings(mongo_uri=uri))
+        create_indexes(database)
+        database.close()
+        click.echo(f"serving on http://{settings.server_host}:{settings.server_port}/")
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONFIG, "paddles_mongo:create_app()"],
+            env=env)
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop(server)
+    finally:
+        stop(database_process)

@@ -1,0 +1,85 @@
+"""Settings: defaults, overridden by a YAML file, overridden by PADDLES_* environment variables.
+
+Every setting is listed (with its default and meaning) in config.example.yaml.
+"""
+import os
+from dataclasses import dataclass, fields, replace
+
+import yaml
+
+CONFIG_FILE_ENV = "PADDLES_CONFIG"
+DEFAULT_CONFIG_FILE = "config.yaml"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    mongo_uri: str = "mongodb://127.0.0.1:27017/paddles"
+    mongo_server_selection_timeout_ms: int = 3000
+    mongo_connect_timeout_ms: int = 3000
+    mongo_socket_timeout_ms: int = 30000
+    address: str = "http://localhost:8080"
+    job_log_href_templ: str = "http://qa-proxy.ceph.com/teuthology/{run_name}/{job_id}/teuthology.log"
+    default_latest_runs_count: int = 25
+    default_jobs_count: int = 10
+    max_content_length: int = 8 * 1024 * 1024
+    timezone: str = "UTC"
+    server_host: str = "127.0.0.1"
+    server_port: int = 8080
+    worker_count: int = 0
+    statsd_host: str = ""
+    statsd_port: int = 8125
+    statsd_prefix: str = "paddles"
+    sentry_dsn: str = ""
+    log_level: str = "INFO"
+    data_dir: str = "var/secantus-data"
+    local_mongo_port: int = 27017
+
+
+# Environment names that the original paddles read, accepted as aliases.
+ENV_ALIASES = {"sentry_dsn": "SENTRY_DSN"}
+
+
+def _coerce(name, value, kind):
+    if kind is int:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"setting {name} must be an integer, got {value!r}") from None
+    if value is None:
+        return ""
+    if not isinstance(value, (str, int, float)):
+        raise ConfigError(f"setting {name} must be a string, got {value!r}")
+    return str(value)
+
+
+def load_settings(path=None, environ=None, **overrides):
+    """Build Settings from the YAML file at `path` (or $PADDLES_CONFIG, or ./config.yaml if
+    present), then PADDLES_<NAME> environment variables, then keyword overrides."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    path = path or environ.get(CONFIG_FILE_ENV)
+    if path is None and os.path.exists(DEFAULT_CONFIG_FILE):
+        path = DEFAULT_CONFIG_FILE
+    known = {f.name: f.type for f in fields(Settings)}
+    kinds = {name: (int if kind in (int, "int") else str) for name, kind in known.items()}
+    if path:
+        with open(path) as config_file:
+            from_file = yaml.safe_load(config_file) or {}
+        if not isinstance(from_file, dict):
+            raise ConfigError(f"{path} must hold a mapping of settings")
+        unknown = set(from_file) - set(known)
+        if unknown:
+            raise ConfigError(f"unknown settings in {path}: {', '.join(sorted(unknown))}")
+        values.update(from_file)
+    for name in known:
+        for env_name in (f"PADDLES_{name.upper()}", ENV_ALIASES.get(name)):
+            if env_name and env_name in environ:
+                values[name] = environ[env_name]
+                break
+    values.update(overrides)
+    coerced = {name: _coerce(name, value, kinds[name]) for name, value in values.items()}
+    return replace(Settings(), **coerced)

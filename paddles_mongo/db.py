@@ -1,0 +1,56 @@
+"""The MongoDB connection, collection handles, and every index the service relies on.
+
+INDEXES is the one declaration of indexes: `scripts/create-indexes` creates them, tests check
+that queries use them.
+"""
+from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
+
+DEFAULT_DATABASE = "paddles"
+
+INDEXES = {
+    "runs": [
+        IndexModel([("name", ASCENDING)], name="name_unique", unique=True),
+        IndexModel([("posted", DESCENDING), ("_id", DESCENDING)], name="posted"),
+    ],
+    "jobs": [
+        # Job ids are unique within a run; this also serves every per-run read, the run results
+        # pipeline (sorted by job_id) and the first job's sha1/flavor/priority.
+        IndexModel([("run", ASCENDING), ("job_id", ASCENDING)], name="run_job_id_unique",
+                   unique=True),
+        IndexModel([("run", ASCENDING), ("posted", DESCENDING)], name="run_posted"),
+        # Hostnames from `targets`: the job <-> node links.
+        IndexModel([("target_nodes", ASCENDING), ("posted", DESCENDING)],
+                   name="target_nodes_posted"),
+    ],
+    "nodes": [
+        IndexModel([("name", ASCENDING)], name="name_unique", unique=True),
+    ],
+}
+
+
+class Database:
+    """One MongoClient per process (gunicorn workers each build their own after forking)."""
+
+    def __init__(self, settings, event_listeners=()):
+        self.client = MongoClient(
+            settings.mongo_uri,
+            serverSelectionTimeoutMS=settings.mongo_server_selection_timeout_ms,
+            connectTimeoutMS=settings.mongo_connect_timeout_ms,
+            socketTimeoutMS=settings.mongo_socket_timeout_ms,
+            event_listeners=list(event_listeners),
+            appname="paddles-mongo",
+            connect=False,
+        )
+        self.db = self.client.get_default_database(default=DEFAULT_DATABASE)
+        self.runs = self.db.runs
+        self.jobs = self.db.jobs
+        self.nodes = self.db.nodes
+        self.counters = self.db.counters
+
+    def close(self):
+        self.client.close()
+
+
+def create_indexes(database):
+    """Create every declared index (idempotent). Returns {collection: [index names]}."""
+    return {name: database.db[name].create_indexes(models) for name, models in INDEXES.items()}

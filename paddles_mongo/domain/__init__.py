@@ -1,0 +1,1 @@
+"""Business rules of paddles, free of Flask and of MongoDB."""

@@ -1,0 +1,83 @@
+"""The one error handler: every failure answers `{"message": ...}` with a 4xx/5xx status.
+
+Bad input is a 400 (or 413 for an oversized body), a lost database a fast 503, and anything
+unexpected a logged 500 without a stack trace on the wire.
+"""
+import logging
+
+from flask import jsonify
+from marshmallow import ValidationError
+from pymongo.errors import ConnectionFailure, DocumentTooLarge, ExecutionTimeout, PyMongoError
+from werkzeug.exceptions import HTTPException
+
+from .exceptions import PaddlesError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MESSAGES = {
+    400: "invalid request",
+    403: "forbidden",
+    404: "resource was not found",
+    405: "method not allowed",
+    413: "request body is too large",
+    503: "service unavailable",
+}
+DATABASE_UNAVAILABLE = "database unavailable; please retry"
+
+
+def envelope(status, message):
+    response = jsonify(message=message)
+    response.status_code = status
+    return response
+
+
+def validation_message(messages):
+    """Flatten marshmallow/webargs error messages ({field: [text]} nested) into one line."""
+    if isinstance(messages, dict):
+        return "; ".join(validation_message(value) for value in messages.values())
+    if isinstance(messages, (list, tuple)):
+        return "; ".join(validation_message(value) for value in messages)
+    return str(messages)
+
+
+def handle_http_exception(error):
+    if error.code == 422 and getattr(error, "data", None):  # webargs: bad query parameters
+        return envelope(400, validation_message(error.data.get("messages", {})))
+    message = DEFAULT_MESSAGES.get(error.code, error.name.lower())
+    if error.code == 413 and error.description and "limit" in error.description:
+        message = error.description
+    response = envelope(error.code, message)
+    if error.code == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def handle_paddles_error(error):
+    return envelope(error.status, error.message)
+
+
+def handle_validation_error(error):
+    return envelope(400, validation_message(error.messages))
+
+
+def handle_database_error(error):
+    if isinstance(error, DocumentTooLarge):
+        return envelope(413, "document is larger than MongoDB's 16 MiB limit")
+    if isinstance(error, (ConnectionFailure, ExecutionTimeout)):
+        log.warning("database unavailable: %s", error)
+        return envelope(503, DATABASE_UNAVAILABLE)
+    log.exception("database error")
+    return envelope(500, "database error")
+
+
+def handle_unexpected_error(error):
+    log.exception("unhandled error")
+    return envelope(500, "internal server error")
+
+
+def register_error_handlers(app):
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(PaddlesError, handle_paddles_error)
+    app.register_error_handler(ValidationError, handle_validation_error)
+    app.register_error_handler(PyMongoError, handle_database_error)
+    app.register_error_handler(Exception, handle_unexpected_error)

@@ -1,0 +1,35 @@
+"""Errors raised below the HTTP layer; `errors.py` turns each into its status and envelope."""
+
+
+class PaddlesError(Exception):
+    status = 500
+    default_message = "internal server error"
+
+    def __init__(self, message=None):
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class InvalidInput(PaddlesError):
+    status = 400
+    default_message = "invalid request"
+
+
+class Forbidden(PaddlesError):
+    status = 403
+    default_message = "forbidden"
+
+
+class NotFound(PaddlesError):
+    status = 404
+    default_message = "resource was not found"
+
+
+class TooLarge(PaddlesError):
+    status = 413
+    default_message = "request body is too large"
+
+
+class Unavailable(PaddlesError):
+    status = 503
+    default_message = "service unavailable"

@@ -1,0 +1,114 @@
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from ..domain.jobs import plan_job_write
+from ..domain.nodes import new_node
+from ..exceptions import InvalidInput, NotFound, Unavailable
+from ..schemas.jobs import METADATA_FIELDS
+from ..storage import encode_keys
+from . import runs
+
+JOB_WRITE_ATTEMPTS = 100
+DUPLICATE_KEY = 11000
+
+
+def _storable(fields):
+    return {name: encode_keys(value) if name in METADATA_FIELDS else value
+            for name, value in fields.items()}
+
+
+def next_job_id(database):
+    """Server-assigned job ids come from one database-wide sequence, as in the original."""
+    counter = database.counters.find_one_and_update(
+        {"_id": "job_id"}, {"$inc": {"seq": 1}}, upsert=True,
+        return_document=ReturnDocument.AFTER)
+    return str(counter["seq"])
+
+
+def find_job(database, run_name, job_id, projection=None):
+    job = database.jobs.find_one({"run": run_name, "job_id": job_id}, projection)
+    if job is None:
+        raise NotFound(f"job {job_id} of run {run_name} was not found")
+    return job
+
+
+def run_jobs(database, run_name, status=None, projection=None, order=(("posted", -1),)):
+    query = {"run": run_name}
+    if status:
+        query["status"] = status
+    # One batch for the whole run, up to MongoDB's 16 MiB reply limit.
+    return list(database.jobs.find(query, projection).sort(list(order)).batch_size(100_000))
+
+
+def _link_nodes(database, write):
+    if not write.target_hostnames:
+        return
+    upserts = [UpdateOne({"name": host}, {"$setOnInsert": new_node(host, write.node_machine_type)},
+                         upsert=True) for host in write.target_hostnames]
+    try:
+        database.nodes.bulk_write(upserts, ordered=False)
+    except BulkWriteError as error:
+        # A concurrent request created some of the same nodes first: they exist, as wanted.
+        if any(e["code"] != DUPLICATE_KEY for e in error.details["writeErrors"]):
+            raise
+
+
+def _after_job_write(database, run_name, write):
+    _link_nodes(database, write)
+    run = runs.touch_run(database, run_name, write.run_fields)
+    if run is not None and write.status_changed:
+        runs.refresh_run_status(database, run, write.job_fields.get("started"))
+
+
+def create_job(database, settings, run_name, request, now):
+    """Returns (job_id, JobWrite). A job_id already used in the run -> 400 `... already exists`
+    (enforced by the unique index, so concurrent POSTs cannot both succeed)."""
+    write = plan_job_write(None, request, now)
+    runs.ensure_run(database, run_name, now, settings.timezone)
+    given_id = write.job_fields.pop("job_id", None)
+    for attempt in range(JOB_WRITE_ATTEMPTS):
+        job_id = given_id or next_job_id(database)
+        document = {"run": run_name, "job_id": job_id, "posted": now, "started": None,
+                    "target_nodes": [], "rev": 0, **_storable(write.job_fields)}
+        try:
+            database.jobs.insert_one(document)
+            break
+        except DuplicateKeyError:
+            if given_id is not None:
+                raise InvalidInput(f"job with job_id {job_id} already exists") from None
+            # A client-chosen id in this run took the next sequence number: take another.
+    else:
+        raise Unavailable("could not assign a job_id; please retry")
+    _after_job_write(database, run_name, write)
+    return job_id, write
+
+
+def update_job(database, run_name, job_id, request, now):
+    """Merge `request` into the job (the stored document is never replaced). Concurrent writers
+    of one job are serialised by a revision check: each write applies to the state it read."""
+    for attempt in range(JOB_WRITE_ATTEMPTS):
+        current = database.jobs.find_one(
+            {"run": run_name, "job_id": job_id},
+            {"job_id": 1, "status": 1, "success": 1, "priority": 1, "target_nodes": 1, "rev": 1})
+        if current is None:
+            raise NotFound("attempted to update a non-existent job")
+        write = plan_job_write(current, request, now)
+        result = database.jobs.update_one(
+            {"_id": current["_id"], "rev": current.get("rev")},
+            {"$set": _storable(write.job_fields), "$inc": {"rev": 1}})
+        if result.matched_count:
+            break
+    else:
+        raise Unavailable("job is being updated concurrently; please retry")
+    _after_job_write(database, run_name, write)
+    return write
+
+
+def delete_job(database, run_name, job_id):
+    deleted = database.jobs.find_one_and_delete(
+        {"run": run_name, "job_id": job_id}, projection={"_id": 1})
+    if deleted is None:
+        raise NotFound("attempted to delete a non-existent job")
+    run = database.runs.find_one({"name": run_name}, runs.RUN_STATE)
+    if run is not None:
+        runs.refresh_run_status(database, run)

@@ -1,0 +1,131 @@
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
+from ..domain.runs import RESULT_STATUSES, derive_run_status, empty_results
+from ..exceptions import InvalidInput, NotFound, Unavailable
+from ..timeformat import local_to_utc
+
+STATUS_WRITE_ATTEMPTS = 50
+RUN_STATE = {"name": 1, "status": 1, "status_rev": 1}
+
+
+def new_run(name, now, tz_name):
+    parsed = parse_run_name(name)
+    scheduled = parsed["scheduled"]
+    return {
+        "name": name,
+        **{key: parsed[key] for key in PARSED_ATTRIBUTES},
+        "scheduled": local_to_utc(scheduled, tz_name) if scheduled else now,
+        "posted": now,
+        "started": None,
+        "updated": None,
+        "status": "empty",
+        "status_rev": 0,  # bumped by every stored-status write; see refresh_run_status
+    }
+
+
+def get_run(database, name, projection=None):
+    run = database.runs.find_one({"name": name}, projection)
+    if run is None:
+        raise NotFound(f"run {name} was not found")
+    return run
+
+
+def run_exists(database, name):
+    return database.runs.find_one({"name": name}, {"_id": 1}) is not None
+
+
+def create_run(database, name, now, tz_name):
+    try:
+        database.runs.insert_one(new_run(name, now, tz_name))
+    except DuplicateKeyError:
+        raise InvalidInput(f"run with name {name} already exists") from None
+
+
+def ensure_run(database, name, now, tz_name):
+    """Create the run if it does not exist; never modifies an existing one."""
+    for attempt in range(2):
+        try:
+            database.runs.update_one(
+                {"name": name}, {"$setOnInsert": new_run(name, now, tz_name)}, upsert=True)
+            return
+        except DuplicateKeyError:
+            continue  # a concurrent request created it first; the retry matches it
+
+
+def touch_run(database, name, fields):
+    """$set `fields` on the run; returns its name/status/status_rev, or None if it is gone."""
+    return database.runs.find_one_and_update(
+        {"name": name}, {"$set": fields}, projection=RUN_STATE,
+        return_document=ReturnDocument.AFTER)
+
+
+def _results_pipeline(names):
+    def count(condition):
+        return {"$sum": {"$cond": [condition, 1, 0]}}
+
+    counters = {status: count({"$eq": ["$status", status]})
+                for status in RESULT_STATUSES if status != "unknown"}
+    counters["unknown"] = count({"$eq": [{"$ifNull": ["$status", "unknown"]}, "unknown"]})
+    return [
+        {"$match": {"run": {"$in": names}}},
+        {"$project": {"run": 1, "job_id": 1, "status": 1, "sha1": 1, "flavor": 1,
+                      "priority": 1}},
+        # The first job in job_id (string) order gives the run its sha1, flavor and priority.
+        {"$sort": {"run": 1, "job_id": 1}},
+        {"$group": {"_id": "$run", **counters, "total": {"$sum": 1},
+                    "sha1": {"$first": "$sha1"}, "flavor": {"$first": "$flavor"},
+                    "priority": {"$first": "$priority"}}},
+    ]
+
+
+def summarize_runs(database, names):
+    """Results, status, sha1, flavor and priority of each named run, from its jobs, in one
+    aggregation whatever the number of runs. Returns {name: summary}."""
+    names = list(names)
+    summaries = {name: {**empty_results(), "priority": None} for name in names}
+    if names:
+        for row in database.jobs.aggregate(_results_pipeline(names), batchSize=len(names)):
+            summary = summaries[row.pop("_id")]
+            summary.update(row)
+            for key in ("sha1", "flavor", "priority"):
+                summary[key] = row.get(key)  # $first of a missing field
+    for summary in summaries.values():
+        summary["status"] = derive_run_status(summary)
+    return summaries
+
+
+def refresh_run_status(database, run, job_started=None):
+    """Store the status derived from the run's jobs, exactly, whatever other writers do.
+
+    `run` holds name/status/status_rev as read after our job write. The write only lands if
+    nobody stored a status since that read; otherwise we re-read and recount. So the last
+    stored status always comes from a count taken after every job write that preceded it.
+    """
+    for attempt in range(STATUS_WRITE_ATTEMPTS):
+        status = summarize_runs(database, [run["name"]])[run["name"]]["status"]
+        fields = {"status": status}
+        if status == "running" and run["status"] != "running":
+            fields["started"] = job_started
+        result = database.runs.update_one(
+            {"name": run["name"], "status_rev": run["status_rev"]},
+            {"$set": fields, "$inc": {"status_rev": 1}})
+        if result.matched_count:
+            return status
+        run = database.runs.find_one({"name": run["name"]}, RUN_STATE)
+        if run is None:
+            return None  # deleted meanwhile
+    raise Unavailable("run status is being updated concurrently; please retry")
+
+
+def delete_run(database, name):
+    if not run_exists(database, name):
+        raise NotFound("attempted to delete a non-existent run")
+    database.jobs.delete_many({"run": name})
+    database.runs.delete_one({"name": name})
+
+
+def latest_runs(database, skip, limit, projection=None):
+    cursor = database.runs.find({}, projection).sort([("posted", -1), ("_id", -1)])
+    return list(cursor.skip(skip).limit(limit).batch_size(max(limit, 1)))

@@ -89,6 +89,10 @@ class RunJobs(MethodView):
     def put(self, run_name):
         return self.get(run_name)
 
+    @blp.doc(summary="Same as GET", description="Kept from the original's method fallback.")
+    def delete(self, run_name):
+        return self.get(run_name)
+
 
 @blp.route("/<job_id>/")
 class Job(MethodView):

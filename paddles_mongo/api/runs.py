@@ -50,6 +50,14 @@ class Runs(MethodView):
         run_service.create_run(svc.database, data["name"], utcnow(), svc.settings.timezone)
         return jsonify({})
 
+    @blp.doc(summary="Same as GET", description="Kept from the original's method fallback.")
+    def put(self):
+        return self.get()
+
+    @blp.doc(summary="Same as GET", description="Kept from the original's method fallback.")
+    def delete(self):
+        return self.get()
+
 
 @blp.route("/<run_name>/")
 class Run(MethodView):

@@ -86,7 +86,8 @@ def summarize_runs(database, names):
     names = list(names)
     summaries = {name: {**empty_results(), "priority": None} for name in names}
     if names:
-        for row in database.jobs.aggregate(_results_pipeline(names), batchSize=len(names)):
+        # One reply for all: a batch larger than the result lets the server close the cursor.
+        for row in database.jobs.aggregate(_results_pipeline(names), batchSize=len(names) + 1):
             summary = summaries[row.pop("_id")]
             summary.update(row)
             for key in ("sha1", "flavor", "priority"):

@@ -1,0 +1,112 @@
+"""MongoDB commands per request, counted with a pymongo CommandListener: list pages cost the
+same whatever their size, writes a small fixed number."""
+import pytest
+from pymongo import monitoring
+
+from paddles_mongo import create_app
+from paddles_mongo.db import Database, create_indexes
+
+RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
+
+
+class CommandCounter(monitoring.CommandListener):
+    def __init__(self):
+        self.commands = []
+
+    def started(self, event):
+        self.commands.append(event.command_name)
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+@pytest.fixture
+def counted(settings):
+    counter = CommandCounter()
+    database = Database(settings, event_listeners=[counter])
+    create_indexes(database)
+    client = create_app(settings, database).test_client()
+
+    def count(method, url, **kwargs):
+        counter.commands.clear()
+        response = client.open(url, method=method, **kwargs)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return list(counter.commands)
+
+    yield count
+    database.close()
+
+
+def make_runs(count, number, jobs_per_run=3):
+    for index in range(number):
+        for job_id in range(jobs_per_run):
+            count("POST", f"/runs/{RUN}-{index}/jobs/",
+                  json={"job_id": str(job_id), "status": "queued", "sha1": "abc"})
+
+
+@pytest.mark.parametrize("page_size", [1, 10, 40])
+def test_run_list_uses_two_commands_whatever_the_page_size(counted, page_size):
+    make_runs(counted, 40)
+    commands = counted("GET", f"/runs/?count={page_size}")
+    print(f"GET /runs/?count={page_size}: {len(commands)} commands {commands}")
+    assert commands == ["find", "aggregate"]
+
+
+def test_run_list_with_fields_uses_at_most_two_commands(counted):
+    make_runs(counted, 5)
+    assert counted("GET", "/runs/?count=5&fields=name,status") == ["find", "aggregate"]
+
+
+@pytest.mark.parametrize("jobs_in_run", [1, 60])
+def test_run_page_uses_three_commands_whatever_the_number_of_jobs(counted, jobs_in_run):
+    make_runs(counted, 1, jobs_per_run=jobs_in_run)
+    commands = counted("GET", f"/runs/{RUN}-0/")
+    print(f"GET /runs/RUN/ with {jobs_in_run} jobs: {len(commands)} commands {commands}")
+    assert commands == ["find", "aggregate", "find"]
+
+
+def test_run_head_uses_one_command(counted):
+    make_runs(counted, 1)
+    assert counted("HEAD", f"/runs/{RUN}-0/") == ["find"]
+
+
+def test_job_list_uses_two_commands(counted):
+    make_runs(counted, 1, jobs_per_run=30)
+    assert counted("GET", f"/runs/{RUN}-0/jobs/?fields=job_id,status") == ["find", "find"]
+
+
+def test_job_post_uses_five_commands(counted):
+    make_runs(counted, 1)
+    commands = counted("POST", f"/runs/{RUN}-0/jobs/", json={"job_id": "9", "status": "queued"})
+    print(f"POST job: {len(commands)} commands {commands}")
+    assert commands == ["update", "insert", "findAndModify", "aggregate", "update"]
+
+
+def test_job_post_with_targets_adds_one_command_for_the_nodes(counted):
+    make_runs(counted, 1)
+    targets = {f"ubuntu@smithi00{i}.front.sepia.ceph.com": "ssh-ed25519 AAAA" for i in range(3)}
+    commands = counted("POST", f"/runs/{RUN}-0/jobs/",
+                       json={"job_id": "9", "status": "running", "targets": targets})
+    assert len(commands) == 6 and commands.count("update") == 3
+
+
+def test_job_put_that_changes_status_uses_five_commands(counted):
+    make_runs(counted, 1)
+    commands = counted("PUT", f"/runs/{RUN}-0/jobs/1/", json={"status": "running"})
+    print(f"PUT job (status change): {len(commands)} commands {commands}")
+    assert commands == ["find", "update", "findAndModify", "aggregate", "update"]
+
+
+def test_job_put_without_status_change_uses_three_commands(counted):
+    make_runs(counted, 1)
+    commands = counted("PUT", f"/runs/{RUN}-0/jobs/1/", json={"description": "touched"})
+    print(f"PUT job (no status change): {len(commands)} commands {commands}")
+    assert commands == ["find", "update", "findAndModify"]
+
+
+def test_job_get_uses_one_command(counted):
+    make_runs(counted, 1)
+    assert counted("GET", f"/runs/{RUN}-0/jobs/1/") == ["find"]

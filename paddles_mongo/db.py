@@ -7,20 +7,44 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
 
 DEFAULT_DATABASE = "paddles"
 
+# Run lists sort by scheduled, newest first, ties broken by _id so deep pages are stable.
+SCHEDULED_ORDER = [("scheduled", DESCENDING), ("_id", DESCENDING)]
+# One index per run filter dimension, each also serving the sort (see services/run_filters.py).
+RUN_FILTER_FIELDS = ("branch", "suite", "machine_type", "status", "user", "sha1s", "flavors")
+# Job search (/jobs/) filters, newest posted first.
+JOB_SEARCH_FIELDS = ("status", "sha1", "branch", "user")
+POSTED_ORDER = [("posted", DESCENDING), ("_id", DESCENDING)]
+
+
+def filter_index_name(field):
+    return f"{field}_scheduled" if field != "scheduled" else "scheduled"
+
+
+def search_index_name(field):
+    return f"{field}_posted" if field != "posted" else "posted"
+
+
 INDEXES = {
     "runs": [
         IndexModel([("name", ASCENDING)], name="name_unique", unique=True),
-        IndexModel([("posted", DESCENDING), ("_id", DESCENDING)], name="posted"),
+        IndexModel(POSTED_ORDER, name="posted"),
+        IndexModel(SCHEDULED_ORDER, name=filter_index_name("scheduled")),
+        *(IndexModel([(field, ASCENDING), *SCHEDULED_ORDER], name=filter_index_name(field))
+          for field in RUN_FILTER_FIELDS),
     ],
     "jobs": [
         # Job ids are unique within a run; this also serves every per-run read, the run results
         # pipeline (sorted by job_id) and the first job's sha1/flavor/priority.
         IndexModel([("run", ASCENDING), ("job_id", ASCENDING)], name="run_job_id_unique",
                    unique=True),
-        IndexModel([("run", ASCENDING), ("posted", DESCENDING)], name="run_posted"),
+        IndexModel([("run", ASCENDING), ("posted", DESCENDING), ("_id", DESCENDING)],
+                   name="run_posted"),
         # Hostnames from `targets`: the job <-> node links.
         IndexModel([("target_nodes", ASCENDING), ("posted", DESCENDING)],
                    name="target_nodes_posted"),
+        IndexModel(POSTED_ORDER, name=search_index_name("posted")),
+        *(IndexModel([(field, ASCENDING), *POSTED_ORDER], name=search_index_name(field))
+          for field in JOB_SEARCH_FIELDS),
     ],
     "nodes": [
         IndexModel([("name", ASCENDING)], name="name_unique", unique=True),

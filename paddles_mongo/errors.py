@@ -5,7 +5,7 @@ unexpected a logged 500 without a stack trace on the wire.
 """
 import logging
 
-from flask import jsonify
+from flask import current_app, jsonify
 from marshmallow import ValidationError
 from pymongo.errors import ConnectionFailure, DocumentTooLarge, ExecutionTimeout, PyMongoError
 from werkzeug.exceptions import HTTPException
@@ -31,21 +31,26 @@ def envelope(status, message):
     return response
 
 
-def validation_message(messages):
-    """Flatten marshmallow/webargs error messages ({field: [text]} nested) into one line."""
+def validation_message(messages, field=None):
+    """Flatten marshmallow/webargs error messages ({field: [text]}, nested) into one line,
+    naming the field where the text does not (marshmallow's own "Field may not be null.")."""
     if isinstance(messages, dict):
-        return "; ".join(validation_message(value) for value in messages.values())
+        return "; ".join(validation_message(value, key if isinstance(key, str) else field)
+                         for key, value in messages.items())
     if isinstance(messages, (list, tuple)):
-        return "; ".join(validation_message(value) for value in messages)
-    return str(messages)
+        return "; ".join(validation_message(value, field) for value in messages)
+    text = str(messages)
+    if field and field not in ("json", "query", "_schema") and field not in text:
+        return f"{field}: {text}"
+    return text
 
 
 def handle_http_exception(error):
     if error.code == 422 and getattr(error, "data", None):  # webargs: bad query parameters
         return envelope(400, validation_message(error.data.get("messages", {})))
     message = DEFAULT_MESSAGES.get(error.code, error.name.lower())
-    if error.code == 413 and error.description and "limit" in error.description:
-        message = error.description
+    if error.code == 413:
+        message = f"request body is larger than {current_app.config['MAX_CONTENT_LENGTH']} bytes"
     response = envelope(error.code, message)
     if error.code == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)

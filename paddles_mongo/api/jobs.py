@@ -1,3 +1,5 @@
+from datetime import datetime, time
+
 from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -6,15 +8,15 @@ from ..exceptions import InvalidInput, NotFound
 from ..schemas.common import EmptySchema, JobIdSchema
 from ..schemas.jobs import (EXTRA_SELECTABLE_FIELDS, JOB_JSON_FIELDS, JobSchema,
                             job_field_value, job_to_json)
-from ..schemas.queries import RunJobsQuery
+from ..schemas.queries import JobSearchQuery, RunJobsQuery
 from ..services import jobs as job_service
 from ..services import runs as run_service
-from ..timeformat import local_to_utc, utcnow
+from ..timeformat import TimeFormatError, local_to_utc, parse_date, utcnow
 from .runs import runs_json
-from .support import BAD_JSON, json_object_body, load, requested_fields, services
+from .support import (BAD_JSON, json_object_body, load, page_window, requested_fields,
+                      services)
 
-blp = Blueprint("jobs", __name__, url_prefix="/runs/<run_name>/jobs",
-                description="Jobs of a run: one test execution each")
+blp = Blueprint("jobs", __name__, description="Jobs: one test execution each, in a run")
 
 JOB_SELECTABLE_FIELDS = JOB_JSON_FIELDS + EXTRA_SELECTABLE_FIELDS
 JOB_BODY_DOC = {"requestBody": {"content": {"application/json": {"schema": JobSchema}}}}
@@ -54,7 +56,7 @@ def record_status(write):
         services().job_status_counter.job_entered(write.new_status)
 
 
-@blp.route("/")
+@blp.route("/runs/<run_name>/jobs/")
 class RunJobs(MethodView):
     @blp.arguments(RunJobsQuery, location="query", as_kwargs=True)
     @blp.response(200, JobSchema(many=True))
@@ -94,7 +96,7 @@ class RunJobs(MethodView):
         return self.get(run_name)
 
 
-@blp.route("/<job_id>/")
+@blp.route("/runs/<run_name>/jobs/<job_id>/")
 class Job(MethodView):
     @blp.response(200, JobSchema)
     def get(self, run_name, job_id):
@@ -122,3 +124,29 @@ class Job(MethodView):
         """Delete the job; its run's status is recomputed (an emptied run is `empty`)."""
         job_service.delete_job(services().database, run_name, job_id)
         return jsonify({})
+
+
+def start_of_day(text):
+    try:
+        return datetime.combine(parse_date(text, services().settings.timezone), time.min)
+    except TimeFormatError as error:
+        raise InvalidInput(str(error)) from None
+
+
+@blp.route("/jobs/")
+class JobSearch(MethodView):
+    @blp.arguments(JobSearchQuery, location="query", as_kwargs=True)
+    @blp.response(200, JobSchema(many=True))
+    def get(self, count=None, page=1, posted_after=None, posted_before=None, **criteria):
+        """Jobs of every run, newest `posted` first (`count` defaults to 10)."""
+        svc = services()
+        if count is None:
+            count = svc.settings.default_jobs_count
+        if count == 0:
+            return jsonify([])
+        skip, limit = page_window(count, page)
+        docs = job_service.search_jobs(
+            svc.database, skip, limit,
+            posted_after=start_of_day(posted_after) if posted_after else None,
+            posted_before=start_of_day(posted_before) if posted_before else None, **criteria)
+        return jsonify([job_to_json(doc, svc.settings) for doc in docs])

@@ -1,15 +1,20 @@
+from datetime import datetime, time
+
 from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..schemas.common import EmptySchema
 from ..schemas.jobs import job_to_json
-from ..schemas.queries import RunListQuery
+from ..domain.filters import ALIASES, RUN_FIELDS, parse_filter_path
+from ..exceptions import InvalidInput
+from ..schemas.queries import RunFilterQuery, RunListQuery
 from ..schemas.runs import (RUN_SELECTABLE_FIELDS, RunCreateSchema, RunSchema,
                             RunWithJobsSchema, run_field_value, run_to_json)
 from ..services import jobs as job_service
+from ..services import run_filters
 from ..services import runs as run_service
-from ..timeformat import utcnow
+from ..timeformat import TimeFormatError, parse_date, utcnow
 from .support import json_object_body, load, page_window, requested_fields, services
 
 blp = Blueprint("runs", __name__, url_prefix="/runs", description="Runs: named batches of jobs")
@@ -91,3 +96,47 @@ class Run(MethodView):
         """Delete the run and all its jobs (nodes stay)."""
         run_service.delete_run(services().database, run_name)
         return jsonify({})
+
+
+@blp.route("/queued/")
+class QueuedRuns(MethodView):
+    @blp.response(200, RunSchema(many=True))
+    def get(self):
+        """Runs with at least one queued job, oldest `scheduled` first (pulpito's queue)."""
+        return jsonify(runs_json(run_filters.queued_runs(services().database), None))
+
+
+def since_datetime(text):
+    try:
+        return datetime.combine(parse_date(text, services().settings.timezone), time.min)
+    except TimeFormatError as error:
+        raise InvalidInput(str(error)) from None
+
+
+class RunFilter(MethodView):
+    @blp.arguments(RunFilterQuery, location="query", as_kwargs=True)
+    @blp.response(200, RunSchema(many=True))
+    def get(self, dimension, rest="", count=None, page=1, since=None):
+        """Runs matching a chain of filters (`/runs/branch/main/suite/rados/...`), newest
+        `scheduled` first; or, when the path ends in a dimension, that dimension's distinct
+        values among the matching runs. `date/from/A/to/B/` is unpaginated."""
+        svc = services()
+        segments = [dimension] + [segment for segment in rest.split("/") if segment]
+        run_filter = parse_filter_path(segments, svc.settings.timezone)
+        if run_filter.listing:
+            return jsonify(run_filters.filter_values(svc.database, run_filter))
+        if run_filter.date_range:
+            return jsonify(runs_json(run_filters.filtered_runs(svc.database, run_filter), None))
+        if count is None:
+            count = svc.settings.default_latest_runs_count
+        skip, limit = page_window(count, page)
+        docs = run_filters.filtered_runs(svc.database, run_filter, skip, limit,
+                                         since_datetime(since) if since else None)
+        return jsonify(runs_json(docs, None))
+
+
+for _dimension in (*RUN_FIELDS, *ALIASES):
+    blp.route(f"/{_dimension}/", endpoint=f"filter_{_dimension}",
+              defaults={"dimension": _dimension})(RunFilter)
+    blp.route(f"/{_dimension}/<path:rest>", endpoint=f"filter_{_dimension}_chain",
+              defaults={"dimension": _dimension})(RunFilter)

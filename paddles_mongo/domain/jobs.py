@@ -12,6 +12,7 @@ STATUS_FROM_SUCCESS = {True: "pass", False: "fail", None: "unknown"}
 STARTABLE_STATUSES = (None, "queued")  # running from these stamps `started`
 COUNTED_STATUSES = ("pass", "fail", "dead")  # entering these is reported to statsd/metrics
 RUN_CORRECTED_FIELDS = ("suite", "branch", "machine_type")
+RUN_SUMMARY_FIELDS = ("status", "sha1", "flavor")  # what the run stores from its jobs
 
 
 @dataclass
@@ -23,9 +24,11 @@ class JobWrite:
     target_hostnames: list = field(default_factory=list)  # nodes to create if absent
     node_machine_type: str = None
 
+    changed_fields: tuple = ()                         # of RUN_SUMMARY_FIELDS
+
     @property
     def status_changed(self):
-        return self.new_status != self.old_status
+        return "status" in self.changed_fields
 
 
 def target_hostname(target):
@@ -69,7 +72,10 @@ def plan_job_write(current, request, now):
         if request.get(name) is not None:
             run_fields[name] = request[name]
 
-    write = JobWrite(job_fields, run_fields, old_status=old_status, new_status=new_status)
+    changed = tuple(name for name in RUN_SUMMARY_FIELDS if creating or (
+        name in job_fields and job_fields[name] != current.get(name)))
+    write = JobWrite(job_fields, run_fields, old_status=old_status, new_status=new_status,
+                     changed_fields=changed)
     targets = request.get("targets")
     linked = list(current.get("target_nodes") or [])
     if targets and len(targets) > len(linked):

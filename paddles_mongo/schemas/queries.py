@@ -4,7 +4,10 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from ..domain.runs import JOB_STATUSES
 from .fields import Integer
 
-COUNT_RANGE = validate.Range(min=0, error="count must be a non-negative integer")
+MAX_PAGING = 10 ** 9  # keeps count * page within MongoDB's 64-bit skip
+COUNT_RANGE = validate.Range(min=0, max=MAX_PAGING,
+                             error=f"count must be an integer from 0 to {MAX_PAGING}")
+PAGE_RANGE = validate.Range(max=MAX_PAGING, error=f"page must be at most {MAX_PAGING}")
 
 
 class QuerySchema(Schema):
@@ -14,7 +17,7 @@ class QuerySchema(Schema):
 
 class PageQuery(QuerySchema):
     count = Integer(validate=COUNT_RANGE, metadata={"description": "page size"})
-    page = Integer(load_default=1, metadata={"description": "1-based page number"})
+    page = Integer(load_default=1, validate=PAGE_RANGE, metadata={"description": "1-based page number"})
 
 
 class FieldsQuery(QuerySchema):
@@ -29,3 +32,19 @@ class RunListQuery(PageQuery, FieldsQuery):
 class RunJobsQuery(FieldsQuery):
     status = fields.String(load_default="", validate=validate.OneOf(
         ("",) + JOB_STATUSES, error=f"status must be one of {', '.join(JOB_STATUSES)}"))
+
+
+class RunFilterQuery(PageQuery):
+    since = fields.String(metadata={
+        "description": "YYYY-MM-DD, today or yesterday: runs scheduled on or after that day"})
+
+
+class JobSearchQuery(PageQuery):
+    description = fields.String(metadata={"description": "substring of the description"})
+    status = fields.String(validate=validate.OneOf(
+        JOB_STATUSES, error=f"status must be one of {', '.join(JOB_STATUSES)}"))
+    sha1 = fields.String(metadata={"description": "exact ceph sha1; `branch` is then ignored"})
+    branch = fields.String()
+    user = fields.String()
+    posted_after = fields.String(metadata={"description": "YYYY-MM-DD, today or yesterday"})
+    posted_before = fields.String(metadata={"description": "YYYY-MM-DD, today or yesterday"})

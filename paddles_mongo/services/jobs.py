@@ -1,6 +1,9 @@
+import re
+
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from ..db import POSTED_ORDER, search_index_name
 from ..domain.jobs import plan_job_write
 from ..domain.nodes import new_node
 from ..exceptions import InvalidInput, NotFound, Unavailable
@@ -32,12 +35,14 @@ def find_job(database, run_name, job_id, projection=None):
     return job
 
 
-def run_jobs(database, run_name, status=None, projection=None, order=(("posted", -1),)):
+def run_jobs(database, run_name, status=None, projection=None,
+             order=(("posted", -1), ("_id", -1))):
     query = {"run": run_name}
     if status:
         query["status"] = status
     # One batch for the whole run, up to MongoDB's 16 MiB reply limit.
-    return list(database.jobs.find(query, projection).sort(list(order)).batch_size(100_000))
+    return list(database.jobs.find(query, projection).sort(list(order))
+                .batch_size(runs.BATCH_LIMIT))
 
 
 def _link_nodes(database, write):
@@ -56,7 +61,7 @@ def _link_nodes(database, write):
 def _after_job_write(database, run_name, write):
     _link_nodes(database, write)
     run = runs.touch_run(database, run_name, write.run_fields)
-    if run is not None and write.status_changed:
+    if run is not None and write.changed_fields:
         runs.refresh_run_status(database, run, write.job_fields.get("started"))
 
 
@@ -89,7 +94,8 @@ def update_job(database, run_name, job_id, request, now):
     for attempt in range(JOB_WRITE_ATTEMPTS):
         current = database.jobs.find_one(
             {"run": run_name, "job_id": job_id},
-            {"job_id": 1, "status": 1, "success": 1, "priority": 1, "target_nodes": 1, "rev": 1})
+            {"job_id": 1, "status": 1, "success": 1, "priority": 1, "sha1": 1, "flavor": 1,
+             "target_nodes": 1, "rev": 1})
         if current is None:
             raise NotFound("attempted to update a non-existent job")
         write = plan_job_write(current, request, now)
@@ -112,3 +118,26 @@ def delete_job(database, run_name, job_id):
     run = database.runs.find_one({"name": run_name}, runs.RUN_STATE)
     if run is not None:
         runs.refresh_run_status(database, run)
+
+
+def search_jobs(database, skip, limit, description=None, status=None, sha1=None, branch=None,
+                user=None, posted_after=None, posted_before=None):
+    """Jobs of every run, newest `posted` first. `sha1` given: `branch` is ignored (as in the
+    original). `posted_after`/`posted_before`: datetimes, compared strictly."""
+    query = {}
+    if description:
+        query["description"] = {"$regex": re.escape(description)}
+    exact = {"status": status, "sha1": sha1, "branch": None if sha1 else branch, "user": user}
+    query.update({field: value for field, value in exact.items() if value})
+    posted = {}
+    if posted_after is not None:
+        posted["$gt"] = posted_after
+    if posted_before is not None:
+        posted["$lt"] = posted_before
+    if posted:
+        query["posted"] = posted
+    index = next((search_index_name(field) for field in ("sha1", "user", "branch", "status")
+                  if field in query), search_index_name("posted"))
+    cursor = (database.jobs.find(query).sort(POSTED_ORDER).hint(index)
+              .skip(skip).limit(limit).batch_size(min(limit, runs.BATCH_LIMIT)))
+    return list(cursor)

@@ -7,6 +7,7 @@ from ..exceptions import InvalidInput, NotFound, Unavailable
 from ..timeformat import local_to_utc
 
 STATUS_WRITE_ATTEMPTS = 50
+BATCH_LIMIT = 100_000  # documents per reply; a whole page, within MongoDB's 16 MiB per reply
 RUN_STATE = {"name": 1, "status": 1, "status_rev": 1}
 
 
@@ -21,6 +22,8 @@ def new_run(name, now, tz_name):
         "started": None,
         "updated": None,
         "status": "empty",
+        "sha1s": [],    # every sha1 and flavor of the run's jobs, for the sha1/flavor filters
+        "flavors": [],
         "status_rev": 0,  # bumped by every stored-status write; see refresh_run_status
     }
 
@@ -76,15 +79,18 @@ def _results_pipeline(names):
         {"$sort": {"run": 1, "job_id": 1}},
         {"$group": {"_id": "$run", **counters, "total": {"$sum": 1},
                     "sha1": {"$first": "$sha1"}, "flavor": {"$first": "$flavor"},
-                    "priority": {"$first": "$priority"}}},
+                    "priority": {"$first": "$priority"},
+                    "sha1s": {"$addToSet": "$sha1"}, "flavors": {"$addToSet": "$flavor"}}},
     ]
 
 
 def summarize_runs(database, names):
-    """Results, status, sha1, flavor and priority of each named run, from its jobs, in one
-    aggregation whatever the number of runs. Returns {name: summary}."""
+    """Results, status, sha1, flavor and priority of each named run, and the sets of sha1s and
+    flavors of its jobs, from its jobs, in one aggregation whatever the number of runs.
+    Returns {name: summary}."""
     names = list(names)
-    summaries = {name: {**empty_results(), "priority": None} for name in names}
+    summaries = {name: {**empty_results(), "priority": None, "sha1s": [], "flavors": []}
+                 for name in names}
     if names:
         # One reply for all: a batch larger than the result lets the server close the cursor.
         for row in database.jobs.aggregate(_results_pipeline(names), batchSize=len(names) + 1):
@@ -98,15 +104,19 @@ def summarize_runs(database, names):
 
 
 def refresh_run_status(database, run, job_started=None):
-    """Store the status derived from the run's jobs, exactly, whatever other writers do.
+    """Store what the run's filters read from its jobs (status, and the sha1s and flavors of
+    its jobs) exactly, whatever other writers do.
 
     `run` holds name/status/status_rev as read after our job write. The write only lands if
     nobody stored a status since that read; otherwise we re-read and recount. So the last
-    stored status always comes from a count taken after every job write that preceded it.
+    stored values always come from a count taken after every job write that preceded it.
     """
     for attempt in range(STATUS_WRITE_ATTEMPTS):
-        status = summarize_runs(database, [run["name"]])[run["name"]]["status"]
-        fields = {"status": status}
+        summary = summarize_runs(database, [run["name"]])[run["name"]]
+        status = summary["status"]
+        fields = {"status": status,
+                  "sha1s": sorted(v for v in summary["sha1s"] if isinstance(v, str)),
+                  "flavors": sorted(v for v in summary["flavors"] if isinstance(v, str))}
         if status == "running" and run["status"] != "running":
             fields["started"] = job_started
         result = database.runs.update_one(
@@ -129,4 +139,4 @@ def delete_run(database, name):
 
 def latest_runs(database, skip, limit, projection=None):
     cursor = database.runs.find({}, projection).sort([("posted", -1), ("_id", -1)])
-    return list(cursor.skip(skip).limit(limit).batch_size(max(limit, 1)))
+    return list(cursor.skip(skip).limit(limit).batch_size(min(limit, BATCH_LIMIT)))

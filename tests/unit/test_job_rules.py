@@ -478,3 +478,35 @@ def test_targets_sequence_through_puts():
     assert sorted(job.stored["target_nodes"]) == ["t1", "t2"]
     job.put(targets={"u@t3": ""})
     assert sorted(job.stored["target_nodes"]) == ["t1", "t2"]
+
+
+# --- a realistic teuthology report, through the schema and the algorithm -------------------
+
+def test_realistic_teuthology_report_creates_a_failed_job_and_corrects_the_run():
+    from paddles_mongo.schemas.jobs import JobSchema
+
+    from .test_storage import realistic_job
+
+    request = JobSchema().load(realistic_job())
+    write = plan_job_write(None, request, T0)
+    assert (write.job_fields["status"], write.job_fields["success"]) == ("fail", False)
+    assert write.job_fields["job_id"] == "7891234"
+    assert write.job_fields["nuke_on_error"] is True
+    assert "started" not in write.job_fields
+    assert write.run_fields == {"updated": T0, "suite": "rados", "branch": "main",
+                                "machine_type": "smithi"}
+    assert sorted(write.target_hostnames) == ["smithi001.front.sepia.ceph.com",
+                                              "smithi002.front.sepia.ceph.com"]
+    assert write.node_machine_type == "smithi"
+    assert (write.old_status, write.new_status, write.status_changed) == (None, "fail", True)
+
+
+def test_teuthology_lifecycle_queued_running_pass():
+    job = Job(job_id="42", status="queued", priority=100, machine_type="smithi")
+    job.put(job_id="42", status="running", targets={"ubuntu@s1": "k", "ubuntu@s2": "k"})
+    started = job.stored["started"]
+    assert started == T0 + timedelta(minutes=2)
+    job.put(job_id="42", status="pass", success=True, duration=100)
+    job.put(job_id="42", status="dead")  # teuthology's mark-dead sweep must not undo a pass
+    assert (job.status, job.success, job.stored["started"]) == ("pass", True, started)
+    assert sorted(job.stored["target_nodes"]) == ["s1", "s2"]

@@ -179,3 +179,45 @@ def test_new_run_without_timestamp_is_scheduled_when_posted():
     run = new_run("whatup", NOW, "UTC")
     assert run["scheduled"] == NOW
     assert (run["user"], run["suite"], run["branch"], run["machine_type"]) == ("", "", "", "")
+
+
+# --- more of the grammar of spec §5.1 --------------------------------------------------------
+
+@pytest.mark.parametrize("name,suite,branch,machine_type", [
+    # alternatives are tried in list order: the longest upgrade suites come first
+    ("teuthology-2014-01-01_00:00:00-upgrade:dumpling-x:stress-split-next-testing-basic-vps",
+     "upgrade:dumpling-x:stress-split", "next", "vps"),
+    ("teuthology-2014-01-01_00:00:00-upgrade-rados-double-next-testing-basic-plana",
+     "upgrade-rados-double", "next", "plana"),
+    ("teuthology-2014-01-01_00:00:00-mixed-clients-next-testing-basic-mira",
+     "mixed-clients", "next", "mira"),
+    # a known suite followed by non-hyphen characters
+    ("teuthology-2014-01-01_00:00:00-rbd:cli-master-testing-basic-burnupi",
+     "rbd:cli", "master", "burnupi"),
+    ("teuthology-2014-01-01_00:00:00-smoke-master-testing-basic-tala",
+     "smoke", "master", "tala"),
+])
+def test_known_suites_and_machine_types(name, suite, branch, machine_type):
+    parsed = parse_run_name(name)
+    assert (parsed["suite"], parsed["branch"], parsed["machine_type"]) == (
+        suite, branch, machine_type)
+
+
+@pytest.mark.parametrize("distro", ["centos", "debian", "fedora", "opensuse", "rhel", "suse",
+                                    "ubuntu"])
+def test_pattern_a_accepts_each_known_distro(distro):
+    parsed = parse_run_name(f"u-2013-01-01_00:00:00-rados-main-testing-default-plana-{distro}")
+    assert (parsed["user"], parsed["suite"], parsed["branch"], parsed["machine_type"]) == (
+        "u", "rados", "main", "plana")
+
+
+def test_captured_values_are_stripped_of_spaces_and_hyphens():
+    parsed = parse_run_name(" alice -2013-01-03_10:00:00-big- next -testing-basic-plana")
+    assert (parsed["user"], parsed["suite"], parsed["branch"], parsed["machine_type"]) == (
+        "alice", "big", "next", "plana")
+
+
+def test_non_padded_timestamp_in_name():
+    parsed = parse_run_name("teuthology-2013-1-2_3:4:5-big-next-testing-basic-plana")
+    assert parsed["scheduled"] == datetime(2013, 1, 2, 3, 4, 5)
+    assert parsed["suite"] == "big"

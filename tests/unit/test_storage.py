@@ -35,6 +35,10 @@ ODD_KEYS = [
     "",
     "with space",
     "dash-key",
+    "a+b",
+    "%2e",
+    "%FF",
+    "100%25",
 ]
 
 

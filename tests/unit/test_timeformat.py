@@ -156,3 +156,12 @@ def test_utcnow_is_naive_utc_with_millisecond_precision():
     assert now.tzinfo is None
     assert now.microsecond % 1000 == 0
     assert before.replace(microsecond=before.microsecond // 1000 * 1000) <= now <= after
+
+
+def test_parse_date_yesterday_defaults_to_server_local_date():
+    from datetime import timedelta
+    zone = "Pacific/Kiritimati"
+    before = datetime.now(ZoneInfo(zone)).date() - timedelta(days=1)
+    result = parse_date("yesterday", zone)
+    after = datetime.now(ZoneInfo(zone)).date() - timedelta(days=1)
+    assert result in (before, after)

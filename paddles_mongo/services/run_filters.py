@@ -1,0 +1,90 @@
+"""Run filter routes, `/runs/queued/`: queries built from a RunFilter, each with the index that
+serves it named explicitly (a hint), so no filter ever scans a collection, whatever the planner."""
+import re
+
+from ..db import SCHEDULED_ORDER, filter_index_name
+from ..domain.filters import RUN_FIELDS
+from .runs import BATCH_LIMIT
+
+# Which dimension's index to use when several filter at once: the most selective first.
+INDEX_PREFERENCE = ("sha1", "date", "user", "branch", "suite", "machine_type", "flavor", "status")
+ARRAY_FIELDS = ("sha1s", "flavors")
+DAY_OF_SCHEDULED = {"$dateToString": {"format": "%Y-%m-%d", "date": "$scheduled"}}
+
+
+def prefix_condition(prefix):
+    """Strings starting with `prefix`: an index range (which a planner can bound), plus the
+    anchored pattern that keeps the match exact on arrays, whose elements a range alone may
+    mix."""
+    condition = {"$gte": prefix, "$regex": "^" + re.escape(prefix)}
+    last = prefix[-1]
+    if ord(last) < 0x10FFFF:
+        condition["$lt"] = prefix[:-1] + chr(ord(last) + 1)
+    return condition
+
+
+def filter_query(run_filter, since=None):
+    query = {RUN_FIELDS[name]: value for name, value in run_filter.equals.items()}
+    if run_filter.sha1_prefix is not None:
+        query["sha1s"] = prefix_condition(run_filter.sha1_prefix)
+    scheduled = {}
+    if run_filter.scheduled_from is not None:
+        scheduled["$gte"] = run_filter.scheduled_from
+    if run_filter.scheduled_to is not None:
+        scheduled["$lte"] = run_filter.scheduled_to
+    if since is not None and (run_filter.scheduled_from is None or since > scheduled["$gte"]):
+        scheduled["$gte"] = since
+    if scheduled:
+        query["scheduled"] = scheduled
+    return query
+
+
+def filter_hint(run_filter):
+    used = run_filter.dimensions
+    for name in INDEX_PREFERENCE:
+        if name in used:
+            return filter_index_name(RUN_FIELDS[name])
+    return filter_index_name("scheduled")
+
+
+def filtered_runs(database, run_filter, skip=0, limit=None, since=None):
+    """Matching runs, newest `scheduled` first. `limit` None: all of them."""
+    if run_filter.empty or limit == 0:
+        return []
+    cursor = (database.runs.find(filter_query(run_filter, since)).sort(SCHEDULED_ORDER)
+              .hint(filter_hint(run_filter)))
+    if limit is not None:
+        cursor = cursor.skip(skip).limit(limit).batch_size(min(limit, BATCH_LIMIT))
+    else:
+        cursor = cursor.batch_size(BATCH_LIMIT)
+    return list(cursor)
+
+
+def filter_values(database, run_filter):
+    """Sorted distinct non-empty values of `run_filter.listing` among the matching runs."""
+    if run_filter.empty:
+        return []
+    field = RUN_FIELDS[run_filter.listing]
+    query = filter_query(run_filter)
+    if not query and field != "scheduled":
+        # Only the listed field: its index alone answers (a distinct scan on MongoDB).
+        values = database.runs.distinct(field, {field: {"$gt": ""}})
+    else:
+        pipeline = [{"$match": query}]
+        if field in ARRAY_FIELDS:
+            pipeline.append({"$unwind": f"${field}"})
+        key = DAY_OF_SCHEDULED if field == "scheduled" else f"${field}"
+        pipeline.append({"$group": {"_id": key}})
+        values = [row["_id"] for row in database.runs.aggregate(
+            pipeline, hint=filter_hint(run_filter) if query else filter_index_name(field))]
+    return sorted(value for value in values if isinstance(value, str) and value)
+
+
+def queued_runs(database):
+    """Runs with at least one queued job, oldest `scheduled` first."""
+    names = database.jobs.distinct("run", {"status": "queued"})
+    if not names:
+        return []
+    return list(database.runs.find({"name": {"$in": names}})
+                .sort([("scheduled", 1), ("_id", 1)]).hint("name_unique")
+                .batch_size(BATCH_LIMIT))

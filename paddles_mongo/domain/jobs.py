@@ -25,6 +25,7 @@ class JobWrite:
     node_machine_type: str = None
 
     changed_fields: tuple = ()                         # of RUN_SUMMARY_FIELDS
+    started: object = None                             # the job's `started` after the write
 
     @property
     def status_changed(self):
@@ -75,7 +76,8 @@ def plan_job_write(current, request, now):
     changed = tuple(name for name in RUN_SUMMARY_FIELDS if creating or (
         name in job_fields and job_fields[name] != current.get(name)))
     write = JobWrite(job_fields, run_fields, old_status=old_status, new_status=new_status,
-                     changed_fields=changed)
+                     changed_fields=changed,
+                     started=job_fields.get("started", current.get("started")))
     targets = request.get("targets")
     linked = list(current.get("target_nodes") or [])
     if targets and len(targets) > len(linked):

@@ -62,7 +62,8 @@ def _after_job_write(database, run_name, write):
     _link_nodes(database, write)
     run = runs.touch_run(database, run_name, write.run_fields)
     if run is not None and write.changed_fields:
-        runs.refresh_run_status(database, run, write.job_fields.get("started"))
+        # A run entering `running` starts when the job that made it so started.
+        runs.refresh_run_status(database, run, write.started)
 
 
 def create_job(database, settings, run_name, request, now):
@@ -95,7 +96,7 @@ def update_job(database, run_name, job_id, request, now):
         current = database.jobs.find_one(
             {"run": run_name, "job_id": job_id},
             {"job_id": 1, "status": 1, "success": 1, "priority": 1, "sha1": 1, "flavor": 1,
-             "target_nodes": 1, "rev": 1})
+             "started": 1, "target_nodes": 1, "rev": 1})
         if current is None:
             raise NotFound("attempted to update a non-existent job")
         write = plan_job_write(current, request, now)

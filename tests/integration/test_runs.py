@@ -579,3 +579,52 @@ def test_delete_run_leaves_other_runs(client):
     gone = create_run(client, unique_name())
     assert client.delete(f"/runs/{gone}/").status_code == 200
     assert [run["name"] for run in client.get("/runs/").get_json()] == [keep]
+
+
+# --- the spec's examples --------------------------------------------------------------------
+
+def test_run_json_matches_the_spec_example(client):
+    # §4.1 example: two jobs (one queued, one pass) of a vps run.
+    name = "teuthology-2013-01-02_00:00:00-big-master-testing-basic-vps"
+    post_job(client, name, {"job_id": "1", "status": "queued", "sha1": "deadbeef01",
+                            "flavor": "default", "priority": 100})
+    post_job(client, name, {"job_id": "2", "status": "pass", "sha1": "deadbeef01",
+                            "flavor": "default", "priority": 100})
+    response = client.get(f"/runs/{name}/")
+    run = response.get_json()
+    assert ordered_keys(response) == list(RUN_KEYS) + ["jobs"]
+    assert_time(run["posted"])
+    assert_time(run["updated"])
+    expected = {
+        "name": name,
+        "href": [f"{ADDRESS}/runs/{name}/"],
+        "user": "teuthology",
+        "status": "queued",
+        "results": {"queued": 1, "pass": 1, "running": 0, "waiting": 0, "fail": 0,
+                    "dead": 0, "unknown": 0, "total": 2, "sha1": "deadbeef01",
+                    "flavor": "default"},
+        "jobs_count": 2,
+        "scheduled": "2013-01-02 00:00:00",
+        "started": None,
+        "branch": "master",
+        "suite": "big",
+        "machine_type": "vps",
+        "sha1": "deadbeef01",
+        "priority": 100,
+        "flavor": "default",
+    }
+    assert {key: run[key] for key in expected} == expected
+    assert [job["job_id"] for job in run["jobs"]] == ["1", "2"]
+
+
+def test_new_run_posted_is_utc_now(client):
+    before = datetime.utcnow()
+    name = create_run(client, unique_name())
+    after = datetime.utcnow()
+    posted = datetime.strptime(get_run(client, name)["posted"].split(".")[0],
+                               "%Y-%m-%d %H:%M:%S")
+    assert before.replace(microsecond=0) <= posted <= after
+
+
+def test_unknown_query_parameters_are_ignored(client, five_runs):
+    assert _names(client.get("/runs/?bogus=1&since=x&count=2")) == five_runs[:2]

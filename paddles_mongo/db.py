@@ -14,10 +14,15 @@ RUN_FILTER_FIELDS = ("branch", "suite", "machine_type", "status", "user", "sha1s
 # Job search (/jobs/) filters, newest posted first.
 JOB_SEARCH_FIELDS = ("status", "sha1", "branch", "user")
 POSTED_ORDER = [("posted", DESCENDING), ("_id", DESCENDING)]
+NODE_FILTER_FIELDS = ("machine_type", "locked_by", "os_type", "os_version", "locked", "up")
 
 
 def filter_index_name(field):
     return f"{field}_scheduled" if field != "scheduled" else "scheduled"
+
+
+def node_index_name(field):
+    return f"{field}_id"
 
 
 def search_index_name(field):
@@ -39,15 +44,25 @@ INDEXES = {
                    unique=True),
         IndexModel([("run", ASCENDING), ("posted", DESCENDING), ("_id", DESCENDING)],
                    name="run_posted"),
-        # Hostnames from `targets`: the job <-> node links.
-        IndexModel([("target_nodes", ASCENDING), ("posted", DESCENDING)],
-                   name="target_nodes_posted"),
+        # Hostnames from `targets`: the job <-> node links, and node job history in each order.
+        *(IndexModel([("target_nodes", ASCENDING), (field, DESCENDING), ("_id", DESCENDING)],
+                     name=f"target_nodes_{field}") for field in ("posted", "started", "updated")),
+        # Queues: pop_queue (by priority) and queued-job counts.
+        IndexModel([("queue", ASCENDING), ("status", ASCENDING), ("priority", ASCENDING),
+                    ("_id", ASCENDING)], name="queue_status_priority"),
         IndexModel(POSTED_ORDER, name=search_index_name("posted")),
         *(IndexModel([(field, ASCENDING), *POSTED_ORDER], name=search_index_name(field))
           for field in JOB_SEARCH_FIELDS),
     ],
     "nodes": [
         IndexModel([("name", ASCENDING)], name="name_unique", unique=True),
+        # Node lists come in insertion order; one index per filter (services/nodes.py).
+        *(IndexModel([(field, ASCENDING), ("_id", ASCENDING)], name=node_index_name(field))
+          for field in NODE_FILTER_FIELDS),
+    ],
+    "queues": [
+        IndexModel([("queue", ASCENDING)], name="queue_unique", unique=True),
+        IndexModel([("paused_by", ASCENDING)], name="paused_by"),
     ],
 }
 
@@ -69,6 +84,7 @@ class Database:
         self.runs = self.db.runs
         self.jobs = self.db.jobs
         self.nodes = self.db.nodes
+        self.queues = self.db.queues
         self.counters = self.db.counters
 
     def close(self):

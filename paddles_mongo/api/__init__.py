@@ -1,4 +1,4 @@
 """One Flask blueprint per resource."""
-from . import jobs, root, runs
+from . import jobs, nodes, queues, root, runs
 
-BLUEPRINTS = (root.blp, runs.blp, jobs.blp)
+BLUEPRINTS = (root.blp, runs.blp, jobs.blp, nodes.blp, queues.blp)

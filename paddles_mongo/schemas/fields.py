@@ -93,3 +93,32 @@ class LocalDateTime(fields.Field):
         except ValueError:
             raise ValidationError(
                 f"{attr} must be formatted YYYY-MM-DD HH:MM:SS[.ffffff], got {value!r}") from None
+
+
+class BooleanLiteral(fields.Field):
+    """A query-string boolean, spelled as PostgreSQL reads them (the original compared the raw
+    string to a boolean column): true/false, t/f, yes/no, y/n, on/off, 1/0, any case."""
+
+    TRUE = ("true", "t", "yes", "y", "on", "1")
+    FALSE = ("false", "f", "no", "n", "off", "0")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValidationError(f"{attr} must be a boolean (true/false, yes/no, on/off, 1/0)")
+
+
+class WireDateTime(fields.Field):
+    """A datetime as this API writes them (`YYYY-MM-DD HH:MM:SS[.ffffff]`, UTC); also accepts a
+    `T` separator."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.strip()).replace(tzinfo=None)
+            except ValueError:
+                pass
+        raise ValidationError(f"{attr} must be a date and time formatted YYYY-MM-DD HH:MM:SS")

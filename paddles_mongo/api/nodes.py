@@ -1,0 +1,169 @@
+from flask import jsonify, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..domain.nodes import machine_type_list, validate_lock_many
+from ..exceptions import InvalidInput
+from ..schemas.common import EmptySchema
+from ..schemas.jobs import JobSchema, job_to_json
+from ..schemas.nodes import (LOCK_MANY_REQUIRED, JobStatsQuery, LockManySchema,
+                             LockSummarySchema, NodeCreateSchema, NodeJobsQuery,
+                             NodeJsonSchema, NodeListQuery, NodeSchema, UnlockManySchema,
+                             lock_summary, node_to_json)
+from ..services import nodes as node_service
+from ..timeformat import utcnow
+from .support import json_object_body, load, page_window, services
+
+blp = Blueprint("nodes", __name__, url_prefix="/nodes",
+                description="Nodes: test machines, their locks and their job history")
+
+
+def nodes_json(nodes):
+    hosts = node_service.vm_hosts(services().database, nodes)
+    return [node_to_json(node, hosts) for node in nodes]
+
+
+def only_methods(*methods):
+    """The original answered other methods on its action URLs with a 400, not a 405."""
+    allowed = " and ".join(methods)
+    message = f"this URI only supports {allowed} requests"
+    if len(methods) > 1:
+        message += f" but {request.method} was attempted"
+    raise InvalidInput(message)
+
+
+@blp.route("/")
+class Nodes(MethodView):
+    @blp.arguments(NodeListQuery, location="query", as_kwargs=True)
+    @blp.response(200, NodeJsonSchema(many=True))
+    def get(self, count=None, machine_type="", **filters):
+        """Nodes in insertion order, filtered by any of machine_type (`a|b|c` for several),
+        os_type, os_version, locked_by, locked, up; `count` limits."""
+        filters = {key: value for key, value in filters.items() if value != ""}
+        if machine_type:
+            types = machine_type_list(machine_type)
+            filters["machine_type"] = types if len(types) > 1 else types[0]
+        nodes = node_service.list_nodes(services().database, filters,
+                                        int(count) if count else None)
+        return jsonify(nodes_json(nodes))
+
+    @blp.doc(requestBody={"content": {"application/json": {"schema": NodeCreateSchema}}})
+    @blp.response(200, EmptySchema)
+    def post(self):
+        """Create a node (lock rules are not checked at creation)."""
+        data = load(NodeCreateSchema(), json_object_body())
+        node_service.create_node(services().database, data, utcnow())
+        return jsonify({})
+
+
+@blp.route("/lock_many/", methods=["GET", "POST", "PUT", "DELETE"])
+@blp.doc(requestBody={"content": {"application/json": {"schema": LockManySchema}}})
+@blp.response(200, NodeJsonSchema(many=True))
+def lock_many():
+    """Lock `count` free, up nodes of `machine_type` (`a|b` for several) for `locked_by`: all
+    of them, or none and 503 `only N nodes available`."""
+    if request.method != "POST":
+        only_methods("POST")
+    body = json_object_body()
+    missing = [key for key in LOCK_MANY_REQUIRED if key not in body]
+    if missing:
+        raise InvalidInput(f"must pass these fields: {', '.join(LOCK_MANY_REQUIRED)}")
+    lock_request = validate_lock_many(load(LockManySchema(), body))
+    return jsonify(nodes_json(node_service.lock_many(services().database, lock_request,
+                                                     utcnow())))
+
+
+@blp.route("/unlock_many/", methods=["GET", "POST", "PUT", "DELETE"])
+@blp.doc(requestBody={"content": {"application/json": {"schema": UnlockManySchema}}})
+@blp.response(200, LockSummarySchema(many=True))
+def unlock_many():
+    """Unlock the named nodes for their owner: all of them, or none (the first refusal is
+    answered with its 400/403)."""
+    if request.method != "POST":
+        only_methods("POST")
+    body = json_object_body()
+    if set(body) != {"names", "locked_by"}:
+        raise InvalidInput("must pass these fields: names, locked_by")
+    if not isinstance(body["names"], list):
+        raise InvalidInput("'names' must be a list")
+    data = load(UnlockManySchema(), body)
+    nodes = node_service.unlock_many(services().database, data["names"], data["locked_by"],
+                                     utcnow())
+    return jsonify([lock_summary(node) for node in nodes])
+
+
+@blp.route("/job_stats/")
+class JobStats(MethodView):
+    @blp.arguments(JobStatsQuery, location="query", as_kwargs=True)
+    def get(self, since_days=14, machine_type=None):
+        """{node: {status: count}} for jobs posted in the last `since_days` days, nodes with
+        the fewest jobs first."""
+        return jsonify(node_service.job_stats(services().database, machine_type, since_days,
+                                              utcnow()))
+
+
+@blp.route("/machine_types/")
+class MachineTypes(MethodView):
+    def get(self):
+        """Sorted distinct machine types of the nodes."""
+        return jsonify(node_service.machine_types(services().database))
+
+
+@blp.route("/<name>/")
+class Node(MethodView):
+    @blp.response(200, NodeJsonSchema)
+    def get(self, name):
+        """One node; `vm_host` is the host's node, nested."""
+        return jsonify(nodes_json([node_service.get_node(services().database, name)])[0])
+
+    @blp.doc(requestBody={"content": {"application/json": {"schema": NodeSchema}}})
+    @blp.response(200, EmptySchema)
+    def put(self, name):
+        """Update inventory or lock fields; lock changes follow the same rules as /lock."""
+        data = load(NodeSchema(), json_object_body())
+        node_service.update_node(services().database, name, data, utcnow(),
+                                 missing_message="attempted to update a non-existent node")
+        return jsonify({})
+
+    @blp.response(200, EmptySchema)
+    def delete(self, name):
+        """Delete the node; its jobs stay, unlinked from it."""
+        node_service.delete_node(services().database, name)
+        return jsonify({})
+
+
+@blp.route("/<name>/lock", methods=["GET", "POST", "PUT", "DELETE"])
+@blp.doc(requestBody={"content": {"application/json": {"schema": NodeSchema}}})
+@blp.response(200, LockSummarySchema)
+def lock(name):
+    """`locked: true` locks, `false` unlocks, absent or null only checks; other keys of the
+    body are applied too. teuthology sends this without a Content-Type."""
+    database = services().database
+    node_service.get_node(database, name)
+    if request.method not in ("PUT", "POST"):
+        only_methods("PUT", "POST")
+    data = load(NodeSchema(), json_object_body())
+    return jsonify(lock_summary(node_service.update_node(database, name, data, utcnow())))
+
+
+@blp.route("/<name>/jobs/")
+class NodeJobs(MethodView):
+    @blp.arguments(NodeJobsQuery, location="query", as_kwargs=True)
+    @blp.response(200, JobSchema(many=True))
+    def get(self, name, count=0, page=1, **filters):
+        """Jobs that ran on the node, newest `posted` first; `count` 0 means all of them."""
+        svc = services()
+        node_service.get_node(svc.database, name)
+        skip, limit = page_window(count, page) if count else (0, None)
+        jobs = node_service.node_jobs(svc.database, name, skip, limit,
+                                      job_name=filters.get("name"), status=filters.get("status"))
+        return jsonify([job_to_json(job, svc.settings) for job in jobs])
+
+
+@blp.route("/<name>/job_stats/")
+class NodeJobStats(MethodView):
+    def get(self, name):
+        """Counts of the node's jobs by status, over all time (all seven statuses)."""
+        database = services().database
+        node_service.get_node(database, name)
+        return jsonify(node_service.node_job_stats(database, name))

@@ -1,0 +1,138 @@
+"""Node documents: the keys a client may set (spec §4.3), lock requests, and node JSON."""
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+
+from ..domain.nodes import LOCK_SUMMARY_FIELDS, NODE_FIELDS
+from ..timeformat import format_datetime
+from .fields import Boolean, BooleanLiteral, Integer, Text, WireDateTime
+from .queries import QuerySchema
+
+NAME_REQUIRED = "could not find required key: 'name'"
+
+
+class NodeSchema(Schema):
+    """What PUT /nodes/{name}/, /lock and POST /nodes/ may set; other keys (`name` on updates,
+    teuthology's `user`) are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    description = Text(allow_none=True)
+    up = Boolean(allow_none=True)
+    machine_type = Text(allow_none=True)
+    is_vm = Boolean()
+    vm_host = Text(allow_none=True, metadata={"description": "name of the VM's host node"})
+    os_type = Text(allow_none=True)
+    os_version = Text(allow_none=True)
+    arch = Text(allow_none=True)
+    locked = Boolean(allow_none=True, metadata={
+        "description": "true locks, false unlocks, null only checks (spec lock rules apply)"})
+    locked_since = WireDateTime(allow_none=True)
+    locked_by = Text(allow_none=True)
+    mac_address = Text(allow_none=True)
+    ssh_pub_key = Text(allow_none=True)
+
+
+class NodeCreateSchema(NodeSchema):
+    name = Text(required=True, error_messages={"required": NAME_REQUIRED, "null": NAME_REQUIRED})
+
+    @validates("name")
+    def check_name(self, value, **kwargs):
+        if not value:
+            raise ValidationError(NAME_REQUIRED)
+        if "/" in value:
+            raise ValidationError("name must not contain '/'")
+
+
+class NodeJsonSchema(Schema):
+    """Node JSON (documentation): `vm_host` is the host's node JSON, nested."""
+    name = fields.String()
+    description = fields.String(allow_none=True)
+    up = fields.Boolean(allow_none=True)
+    machine_type = fields.String(allow_none=True)
+    is_vm = fields.Boolean()
+    vm_host = fields.Dict(allow_none=True)
+    os_type = fields.String(allow_none=True)
+    os_version = fields.String(allow_none=True)
+    arch = fields.String(allow_none=True)
+    locked = fields.Boolean()
+    locked_since = fields.String(allow_none=True)
+    locked_by = fields.String(allow_none=True)
+    mac_address = fields.String(allow_none=True)
+    ssh_pub_key = fields.String(allow_none=True)
+
+
+class LockSummarySchema(Schema):
+    name = fields.String()
+    locked = fields.Boolean()
+    locked_by = fields.String(allow_none=True)
+    machine_type = fields.String(allow_none=True)
+    is_vm = fields.Boolean()
+
+
+LOCK_MANY_REQUIRED = ("count", "locked_by", "machine_type", "description")
+
+
+class LockManySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    count = Integer(allow_none=False, metadata={"description": "how many nodes, all or none"})
+    locked_by = Text(allow_none=True)
+    machine_type = Text(allow_none=True, metadata={"description": "a type, or `a|b` for any of"})
+    description = Text(allow_none=True)
+    os_type = Text(allow_none=True)
+    os_version = Text(allow_none=True)
+    arch = Text(allow_none=True)
+
+
+class UnlockManySchema(Schema):
+    names = fields.List(Text(), required=True)
+    locked_by = Text(allow_none=True, required=True)
+
+
+class NodeListQuery(QuerySchema):
+    machine_type = fields.String(metadata={"description": "a type, or `a|b|c` for any of"})
+    os_type = fields.String()
+    os_version = fields.String()
+    locked_by = fields.String()
+    locked = BooleanLiteral()
+    up = BooleanLiteral()
+    count = fields.String(validate=validate.Regexp(r"^\d+$", error="count must be an integer"))
+
+
+class JobStatsQuery(QuerySchema):
+    machine_type = fields.String()
+    since_days = Integer(load_default=14, validate=validate.Range(
+        min=1, error="since_days must be a positive integer"))
+
+
+class NodeJobsQuery(QuerySchema):
+    name = fields.String(metadata={"description": "exact job name (the run name)"})
+    status = fields.String()
+    count = Integer(load_default=0, validate=validate.Range(
+        min=0, error="count must be a non-negative integer"),
+        metadata={"description": "page size; 0 returns every job"})
+    page = Integer(load_default=1)
+
+
+def node_to_json(node, hosts, seen=()):
+    """`hosts`: {name: node} of the VM hosts this node may refer to; each is nested as its full
+    JSON, recursively (a host loop ends where it would repeat)."""
+    body = {}
+    seen = (*seen, node["name"])
+    for name in NODE_FIELDS:
+        value = node.get(name)
+        if name == "locked_since":
+            value = format_datetime(value)
+        elif name == "vm_host":
+            host = hosts.get(value) if value and value not in seen else None
+            value = node_to_json(host, hosts, seen) if host else None
+        elif name in ("locked", "is_vm"):
+            value = bool(value)
+        body[name] = value
+    return body
+
+
+def lock_summary(node):
+    return {name: bool(node.get(name)) if name in ("locked", "is_vm") else node.get(name)
+            for name in LOCK_SUMMARY_FIELDS}

@@ -1,0 +1,53 @@
+"""Queue documents (spec §4.4): one per queue name, with a pause window."""
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+
+from ..domain.queues import is_paused
+from ..timeformat import format_datetime
+from .fields import Text, WireDateTime
+from .queries import QuerySchema
+
+QUEUE_REQUIRED = "could not find required key: 'queue'"
+
+
+class QueueSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    queue = Text(required=True, error_messages={"required": QUEUE_REQUIRED, "null": QUEUE_REQUIRED},
+                 metadata={"description": "queue name, usually a machine type"})
+    paused_by = Text(allow_none=True)
+    paused_since = WireDateTime(allow_none=True)
+    paused_until = WireDateTime(allow_none=True, metadata={
+        "description": "null un-pauses the queue"})
+    pause_duration = fields.Float(allow_none=True, validate=validate.Range(
+        min=0, error="pause_duration must be a non-negative number of seconds"))
+
+    @validates("queue")
+    def check_queue(self, value, **kwargs):
+        if not value:
+            raise ValidationError(QUEUE_REQUIRED)
+
+
+class QueueJsonSchema(Schema):
+    queue = fields.String()
+    paused = fields.Boolean()
+    paused_by = fields.String(allow_none=True)
+    paused_since = fields.String(allow_none=True)
+    paused_until = fields.String(allow_none=True)
+
+
+class QueueStatsSchema(QueueJsonSchema):
+    queued_jobs = fields.Integer()
+
+
+class QueueListQuery(QuerySchema):
+    machine_type = fields.String(metadata={
+        "description": "queue name; a value containing `|` means the queue `multi`"})
+    paused_by = fields.String()
+
+
+def queue_to_json(queue, now):
+    return {"queue": queue["queue"], "paused": is_paused(queue, now),
+            "paused_by": queue.get("paused_by"),
+            "paused_since": format_datetime(queue.get("paused_since")),
+            "paused_until": format_datetime(queue.get("paused_until"))}

@@ -1,0 +1,191 @@
+"""Nodes: inventory, locking and job history. Every lock change is a conditional update on the
+node's `rev`, so the lock rules always judge the state they overwrite."""
+from datetime import timedelta
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from ..db import POSTED_ORDER, node_index_name
+from ..domain.nodes import check_lock_rules, new_node, plan_node_update
+from ..domain.runs import JOB_STATUSES
+from ..exceptions import InvalidInput, NotFound, Unavailable
+from .runs import BATCH_LIMIT
+
+WRITE_ATTEMPTS = 100
+NODE_NOT_FOUND = "node not found"
+# Which index serves a node list, by the filters present (most selective first).
+LIST_INDEX_PREFERENCE = ("locked_by", "machine_type", "os_version", "os_type", "locked", "up")
+MAX_HOST_DEPTH = 10
+
+
+def list_nodes(database, filters, limit=None):
+    """Nodes matching `filters` ({field: value}; machine_type may be a list meaning any of),
+    in insertion order."""
+    query = {field: {"$in": value} if isinstance(value, list) else value
+             for field, value in filters.items()}
+    cursor = database.nodes.find(query).sort("_id", 1)
+    hint = next((node_index_name(f) for f in LIST_INDEX_PREFERENCE if f in query), None)
+    if hint:
+        cursor = cursor.hint(hint)
+    if limit:
+        cursor = cursor.limit(limit)
+    return list(cursor.batch_size(BATCH_LIMIT))
+
+
+def vm_hosts(database, nodes):
+    """{name: node} of every VM host the nodes refer to, following hosts of hosts."""
+    hosts = {node["name"]: node for node in nodes}
+    wanted = {node["vm_host"] for node in nodes if node.get("vm_host")} - set(hosts)
+    for depth in range(MAX_HOST_DEPTH):
+        if not wanted:
+            break
+        found = list(database.nodes.find({"name": {"$in": sorted(wanted)}}))
+        hosts.update((node["name"], node) for node in found)
+        wanted = {node["vm_host"] for node in found if node.get("vm_host")} - set(hosts)
+    return hosts
+
+
+def get_node(database, name, message=NODE_NOT_FOUND):
+    node = database.nodes.find_one({"name": name})
+    if node is None:
+        raise NotFound(message)
+    return node
+
+
+def _check_vm_host(database, request):
+    host = request.get("vm_host")
+    if host and database.nodes.find_one({"name": host}, {"_id": 1}) is None:
+        raise InvalidInput(f"vm_host {host} does not exist")
+
+
+def create_node(database, request, now):
+    request = dict(request)
+    name = request.pop("name")
+    _check_vm_host(database, request)
+    document = {**new_node(name), **plan_node_update({}, request, now, check_rules=False),
+                "rev": 0}
+    try:
+        database.nodes.insert_one(document)
+    except DuplicateKeyError:
+        raise InvalidInput(f"Node with name {name} already exists") from None
+
+
+def update_node(database, name, request, now, missing_message=NODE_NOT_FOUND):
+    """Apply an update (with the lock rules) to the node's current state; returns the node."""
+    _check_vm_host(database, request)
+    for attempt in range(WRITE_ATTEMPTS):
+        current = get_node(database, name, missing_message)
+        fields = plan_node_update(current, request, now)
+        updated = database.nodes.find_one_and_update(
+            {"_id": current["_id"], "rev": current.get("rev")},
+            {"$set": fields, "$inc": {"rev": 1}}, return_document=ReturnDocument.AFTER)
+        if updated is not None:
+            return updated
+    raise Unavailable("node is being updated concurrently; please retry")
+
+
+def delete_node(database, name):
+    if database.nodes.delete_one({"name": name}).deleted_count == 0:
+        raise NotFound(NODE_NOT_FOUND)
+    database.jobs.update_many({"target_nodes": name}, {"$pull": {"target_nodes": name}})
+
+
+def _apply_all_or_none(database, nodes, fields):
+    """Set `fields` on every node, each only if unchanged since read. If one was changed
+    meanwhile, undo ours (only where nobody wrote after us) and return None."""
+    done = []
+    for node in nodes:
+        updated = database.nodes.find_one_and_update(
+            {"_id": node["_id"], "rev": node.get("rev")},
+            {"$set": fields, "$inc": {"rev": 1}}, return_document=ReturnDocument.AFTER)
+        if updated is None:
+            for before, after in done:
+                database.nodes.update_one(
+                    {"_id": after["_id"], "rev": after["rev"]},
+                    {"$set": {key: before.get(key) for key in fields}, "$inc": {"rev": 1}})
+            return None
+        done.append((node, updated))
+    return [after for before, after in done]
+
+
+def lock_many(database, request, now):
+    """Lock `count` free, up nodes of the machine type(s) for one owner: all, or none (503)."""
+    query = {"machine_type": {"$in": request.machine_types}, "up": True, "locked": False}
+    for field in ("os_type", "os_version", "arch"):
+        if getattr(request, field):
+            query[field] = getattr(request, field)
+    fields = {"locked": True, "locked_by": request.locked_by,
+              "description": request.description, "locked_since": now}
+    for attempt in range(WRITE_ATTEMPTS):
+        candidates = list(database.nodes.find(query).sort("_id", 1)
+                          .hint(node_index_name("machine_type")).limit(request.count))
+        if len(candidates) < request.count:
+            raise Unavailable(f"only {len(candidates)} nodes available")
+        locked = _apply_all_or_none(database, candidates, fields)
+        if locked is not None:
+            return locked
+    raise Unavailable("nodes are being locked concurrently; please retry")
+
+
+def unlock_many(database, names, locked_by, now):
+    """Unlock every named node for its owner: all, or none (the first refusal is answered)."""
+    for attempt in range(WRITE_ATTEMPTS):
+        nodes = list(database.nodes.find({"name": {"$in": names}}).sort("_id", 1))
+        if len(nodes) != len(names):
+            raise InvalidInput("Could not find all nodes!")
+        for node in nodes:
+            check_lock_rules(node, {"locked": False, "locked_by": locked_by})
+        unlocked = _apply_all_or_none(
+            database, nodes, {"locked": False, "locked_by": None, "locked_since": None})
+        if unlocked is not None:
+            return unlocked
+    raise Unavailable("nodes are being unlocked concurrently; please retry")
+
+
+def machine_types(database):
+    types = database.nodes.distinct("machine_type", {"machine_type": {"$gt": ""}})
+    return sorted(t for t in types if isinstance(t, str) and t)
+
+
+def job_stats(database, machine_type, since_days, now):
+    """{node: {status: count}} over jobs posted in the last `since_days` days, only statuses
+    that occur, nodes ordered by their total, fewest first. With `machine_type`: only nodes of
+    that type and only jobs of that type or `multi` (the original's trade-off)."""
+    match = {"posted": {"$gte": now - timedelta(days=since_days)}}
+    if machine_type:
+        match["machine_type"] = {"$in": [machine_type, "multi"]}
+    pipeline = [{"$match": match}, {"$project": {"target_nodes": 1, "status": 1}},
+                {"$unwind": "$target_nodes"}]
+    if machine_type:
+        names = database.nodes.distinct("name", {"machine_type": machine_type})
+        pipeline.append({"$match": {"target_nodes": {"$in": names}}})
+    pipeline.append({"$group": {"_id": {"node": "$target_nodes", "status": "$status"},
+                                "count": {"$sum": 1}}})
+    stats = {}
+    for row in database.jobs.aggregate(pipeline, hint="posted"):
+        status = row["_id"].get("status") or "unknown"
+        counts = stats.setdefault(row["_id"]["node"], {})
+        counts[status] = counts.get(status, 0) + row["count"]
+    return dict(sorted(stats.items(), key=lambda item: (sum(item[1].values()), item[0])))
+
+
+def node_jobs(database, name, skip, limit, job_name=None, status=None):
+    query = {"target_nodes": name}
+    if job_name:
+        query["name"] = job_name
+    if status:
+        query["status"] = status
+    cursor = (database.jobs.find(query).sort(POSTED_ORDER).hint("target_nodes_posted")
+              .skip(skip).batch_size(BATCH_LIMIT))
+    if limit:
+        cursor = cursor.limit(limit)
+    return list(cursor)
+
+
+def node_job_stats(database, name):
+    counts = dict.fromkeys(JOB_STATUSES, 0)
+    pipeline = [{"$match": {"target_nodes": name}},
+                {"$group": {"_id": "$status", "count": {"$sum": 1}}}]
+    for row in database.jobs.aggregate(pipeline, hint="target_nodes_posted"):
+        counts[row["_id"] or "unknown"] += row["count"]
+    return counts

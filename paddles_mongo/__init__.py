@@ -1,14 +1,14 @@
 """paddles-mongo: a JSON results server for teuthology and pulpito, on MongoDB."""
-import logging
-
 from flask import Flask
 from flask_smorest import Api
+from flask_swagger_ui import get_swaggerui_blueprint
 
 from .api import BLUEPRINTS
 from .api.support import Services
 from .config import load_settings
 from .db import Database
 from .errors import register_error_handlers
+from .logs import configure_logging, finish_request, start_request
 from .metrics import JobStatusCounter
 
 __version__ = "0.1.0"
@@ -45,8 +45,7 @@ def create_app(settings=None, database=None):
     """The only place the application is assembled. `settings` default to config file +
     environment; `database` defaults to a client for `settings.mongo_uri`."""
     settings = settings or load_settings()
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)-5.5s [%(name)s] %(message)s")
+    configure_logging(settings)
     if settings.sentry_dsn:
         import sentry_sdk
         sentry_sdk.init(settings.sentry_dsn, traces_sample_rate=0.1)
@@ -71,7 +70,12 @@ def create_app(settings=None, database=None):
     api = Api(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    # A browsable page for /openapi.json, its assets served from the installed package.
+    app.register_blueprint(get_swaggerui_blueprint(
+        "/docs", "/openapi.json", config={"app_name": "paddles-mongo"}), url_prefix="/docs")
     register_error_handlers(app)
+    app.before_request(start_request)
+    app.after_request(finish_request)
     app.after_request(add_cors_headers)
 
     from .commands import register_commands

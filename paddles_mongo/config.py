@@ -35,6 +35,7 @@ class Settings:
     statsd_prefix: str = "paddles"
     sentry_dsn: str = ""
     log_level: str = "INFO"
+    log_format: str = "text"
     data_dir: str = "var/secantus-data"
     local_mongo_port: int = 27017
 

@@ -94,3 +94,23 @@ class Database:
 def create_indexes(database):
     """Create every declared index (idempotent). Returns {collection: [index names]}."""
     return {name: database.db[name].create_indexes(models) for name, models in INDEXES.items()}
+
+
+def index_drift(database):
+    """Compare the indexes in the database with INDEXES. Returns (missing, unexpected,
+    different): lists of `collection.index` names."""
+    missing, unexpected, different = [], [], []
+    for collection, models in INDEXES.items():
+        present = database.db[collection].index_information()
+        present.pop("_id_", None)
+        for model in models:
+            wanted = model.document
+            name = f"{collection}.{wanted['name']}"
+            existing = present.pop(wanted["name"], None)
+            if existing is None:
+                missing.append(name)
+            elif (list(existing["key"]) != list(wanted["key"].items())
+                  or bool(existing.get("unique")) != bool(wanted.get("unique"))):
+                different.append(name)
+        unexpected.extend(f"{collection}.{name}" for name in present)
+    return missing, unexpected, different

@@ -11,6 +11,7 @@ from pymongo.errors import ConnectionFailure, DocumentTooLarge, ExecutionTimeout
 from werkzeug.exceptions import HTTPException
 
 from .exceptions import PaddlesError
+from .metrics import DATABASE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +68,13 @@ def handle_validation_error(error):
 
 def handle_database_error(error):
     if isinstance(error, DocumentTooLarge):
+        DATABASE_ERRORS.labels("document_too_large").inc()
         return envelope(413, "document is larger than MongoDB's 16 MiB limit")
     if isinstance(error, (ConnectionFailure, ExecutionTimeout)):
+        DATABASE_ERRORS.labels("unavailable").inc()
         log.warning("database unavailable: %s", error)
         return envelope(503, DATABASE_UNAVAILABLE)
+    DATABASE_ERRORS.labels("other").inc()
     log.exception("database error")
     return envelope(500, "database error")
 

@@ -110,10 +110,8 @@ def stats(path_queue=None):
 def queued_jobs():
     """Queued jobs of the queue named in the JSON body; with `run_name`, of that run instead;
     with `user`, only that user's."""
-    body = json_object_body()
-    if not isinstance(body.get("queue"), str) or not body["queue"]:
-        raise InvalidInput(QUEUE_REQUIRED)
+    name = load(QueueSchema(), json_object_body())["queue"]
     svc = services()
-    jobs = queue_service.queued_jobs(svc.database, body["queue"], parameter("run_name"),
+    jobs = queue_service.queued_jobs(svc.database, name, parameter("run_name"),
                                      parameter("user"))
     return jsonify([job_to_json(job, svc.settings) for job in jobs])

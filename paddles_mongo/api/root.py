@@ -1,12 +1,15 @@
-from flask import request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from ..db import index_drift
 from ..errors import DEFAULT_MESSAGES, envelope
-from ..exceptions import InvalidInput
-from .support import json_object_body
+from ..exceptions import InvalidInput, Unavailable
+from ..metrics import exposition
+from .support import json_object_body, services
 
-blp = Blueprint("root", __name__, description="Service root and the original's error routes")
+blp = Blueprint("root", __name__, description="Service root, health, metrics and the original's "
+                "error routes")
 
 ERROR_ROUTES = {"invalid": 400, "forbidden": 403, "not_found": 404, "unavailable": 503}
 
@@ -16,6 +19,32 @@ class Root(MethodView):
     def get(self):
         """An empty object: the service is up."""
         return {}
+
+
+@blp.route("/health")
+class Health(MethodView):
+    def get(self):
+        """The process is up (the database is not consulted)."""
+        return {"status": "ok"}
+
+
+@blp.route("/ready")
+class Ready(MethodView):
+    def get(self):
+        """Ready to serve: the database answers and every declared index exists; else 503."""
+        missing, unexpected, different = index_drift(services().database)
+        if missing:
+            raise Unavailable(f"missing indexes: {', '.join(missing)}")
+        return {"status": "ready"}
+
+
+@blp.route("/metrics")
+class Metrics(MethodView):
+    def get(self):
+        """Prometheus metrics (requests, latency, jobs entering each status, database errors),
+        summed over every gunicorn worker."""
+        body, content_type = exposition()
+        return Response(body, content_type=content_type)
 
 
 @blp.route("/errors/<any(invalid, forbidden, not_found, unavailable):kind>/",

@@ -122,3 +122,21 @@ class WireDateTime(fields.Field):
             except ValueError:
                 pass
         raise ValidationError(f"{attr} must be a date and time formatted YYYY-MM-DD HH:MM:SS")
+
+
+class Name(Text):
+    """The name that identifies a run, node or queue: required, non-empty, and free of `/`
+    (a name with one could never be addressed in a URL); the original's message kept."""
+
+    def __init__(self, key, **kwargs):
+        self.required_message = f"could not find required key: '{key}'"
+        messages = {"required": self.required_message, "null": self.required_message}
+        super().__init__(required=True, error_messages=messages, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not value:
+            raise ValidationError(self.required_message)
+        if "/" in value:
+            raise ValidationError(f"{attr} must not contain '/'")
+        return value

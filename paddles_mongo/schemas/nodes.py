@@ -1,12 +1,10 @@
 """Node documents: the keys a client may set (spec §4.3), lock requests, and node JSON."""
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ..domain.nodes import LOCK_SUMMARY_FIELDS, NODE_FIELDS
 from ..timeformat import format_datetime
-from .fields import Boolean, BooleanLiteral, Integer, Text, WireDateTime
+from .fields import Boolean, BooleanLiteral, Integer, Name, Text, WireDateTime
 from .queries import QuerySchema
-
-NAME_REQUIRED = "could not find required key: 'name'"
 
 
 class NodeSchema(Schema):
@@ -33,14 +31,7 @@ class NodeSchema(Schema):
 
 
 class NodeCreateSchema(NodeSchema):
-    name = Text(required=True, error_messages={"required": NAME_REQUIRED, "null": NAME_REQUIRED})
-
-    @validates("name")
-    def check_name(self, value, **kwargs):
-        if not value:
-            raise ValidationError(NAME_REQUIRED)
-        if "/" in value:
-            raise ValidationError("name must not contain '/'")
+    name = Name("name")
 
 
 class NodeJsonSchema(Schema):

@@ -1,9 +1,9 @@
 """Queue documents (spec §4.4): one per queue name, with a pause window."""
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ..domain.queues import is_paused
 from ..timeformat import format_datetime
-from .fields import Text, WireDateTime
+from .fields import Name, Text, WireDateTime
 from .queries import QuerySchema
 
 QUEUE_REQUIRED = "could not find required key: 'queue'"
@@ -13,19 +13,13 @@ class QueueSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    queue = Text(required=True, error_messages={"required": QUEUE_REQUIRED, "null": QUEUE_REQUIRED},
-                 metadata={"description": "queue name, usually a machine type"})
+    queue = Name("queue", metadata={"description": "queue name, usually a machine type"})
     paused_by = Text(allow_none=True)
     paused_since = WireDateTime(allow_none=True)
     paused_until = WireDateTime(allow_none=True, metadata={
         "description": "null un-pauses the queue"})
     pause_duration = fields.Float(allow_none=True, validate=validate.Range(
         min=0, error="pause_duration must be a non-negative number of seconds"))
-
-    @validates("queue")
-    def check_queue(self, value, **kwargs):
-        if not value:
-            raise ValidationError(QUEUE_REQUIRED)
 
 
 class QueueJsonSchema(Schema):

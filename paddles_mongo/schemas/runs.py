@@ -1,23 +1,13 @@
 """The run document: what a client sends to create one and the JSON a run is rendered as."""
-from marshmallow import Schema, ValidationError, fields, validates
+from marshmallow import Schema, fields
 
 from ..domain.runs import RESULT_STATUSES
 from ..timeformat import format_datetime
-from .fields import Text
+from .fields import Name
 from .jobs import JobSchema
 
-NAME_REQUIRED = "could not find required key: 'name'"
-
-
 class RunCreateSchema(Schema):
-    name = Text(required=True, error_messages={"required": NAME_REQUIRED, "null": NAME_REQUIRED})
-
-    @validates("name")
-    def check_name(self, value, **kwargs):
-        if not value:
-            raise ValidationError(NAME_REQUIRED)
-        if "/" in value:
-            raise ValidationError("name must not contain '/'")
+    name = Name("name")
 
 
 class ResultsSchema(Schema):

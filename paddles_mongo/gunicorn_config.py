@@ -1,18 +1,66 @@
 """gunicorn settings: `gunicorn -c paddles_mongo/gunicorn_config.py wsgi:app`.
 
-Workers: PADDLES_WORKER_COUNT, else one per CPU. Bind address: PADDLES_SERVER_HOST/PORT.
-Anything here can still be overridden on the command line or in GUNICORN_CMD_ARGS.
+Workers: PADDLES_WORKER_COUNT, else one per CPU this process may run on. Bind address:
+PADDLES_SERVER_HOST/PORT. gunicorn applies this file first, then GUNICORN_CMD_ARGS, then its
+command line, so anything set here can still be overridden by either (e.g.
+`GUNICORN_CMD_ARGS="--workers 8 --timeout 120"`). docs/deploying.md explains the choices.
 """
-import multiprocessing
+import os
 
-from paddles_mongo.config import load_settings
+from paddles_mongo.config import ConfigError, load_settings
 
 _settings = load_settings()
 
-bind = f"{_settings.server_host}:{_settings.server_port}"
-workers = _settings.worker_count or multiprocessing.cpu_count()
+
+def _cpu_count():
+    """CPUs this process may use (taskset, systemd CPUAffinity=, cpusets), not the host's."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13+
+        return os.process_cpu_count() or 1
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # platforms without sched_getaffinity
+        return os.cpu_count() or 1
+
+
+def _bind(host, port):
+    if ":" in host and not host.startswith("["):  # an IPv6 address
+        host = f"[{host}]"
+    return f"{host}:{port}"
+
+
+if _settings.worker_count < 0:
+    raise ConfigError(f"worker_count must be 0 (one per CPU) or more, got {_settings.worker_count}")
+
+proc_name = "paddles-mongo"
+bind = _bind(_settings.server_host, _settings.server_port)
+# Sync workers, one request at a time each: the work is MongoDB round trips, and a buffering
+# proxy (nginx, haproxy) in front shields them from slow clients.
+workers = _settings.worker_count or _cpu_count()
+# Each worker builds its own MongoClient after the fork (pymongo clients are not fork-safe), so
+# the application is not preloaded in the master; this also lets a HUP load new code.
+preload_app = False
+# A worker silent this long is killed and replaced. Above mongo_socket_timeout_ms (30 s), so a
+# stuck database call fails (503) before the worker is killed.
 timeout = 60
+# On SIGTERM/HUP, workers get this long to finish the request in hand before being killed.
+# Process managers must wait longer than this before SIGKILL (supervisord stopwaitsecs=45,
+# systemd TimeoutStopSec=45 in deploy/).
 graceful_timeout = 30
+# Recycle each worker after about this many requests (the original's 10000), jittered so the
+# workers do not all restart at once.
 max_requests = 10000
 max_requests_jitter = 1000
+# Access log on stdout (the process manager or journald keeps it), with the request duration
+# in milliseconds at the end; gunicorn's own messages go to stderr.
 accesslog = "-"
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+errorlog = "-"
+# gunicorn >= 25.1 opens a control socket for `gunicornc`, by default one path per user
+# ($XDG_RUNTIME_DIR/gunicorn.ctl, else ~/.gunicorn/gunicorn.ctl) that a second instance of the
+# same user takes over. Name it after the port instead; --control-socket PATH or
+# --no-control-socket override this. The units in deploy/ point XDG_RUNTIME_DIR at a writable
+# runtime directory.
+control_socket = os.path.join(
+    os.environ["XDG_RUNTIME_DIR"] if os.path.isdir(os.environ.get("XDG_RUNTIME_DIR", ""))
+    else os.path.join(os.path.expanduser("~"), ".gunicorn"),
+    f"paddles-mongo-{_settings.server_port}.ctl")

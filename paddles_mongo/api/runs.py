@@ -72,7 +72,7 @@ class Run(MethodView):
         svc = services()
         run = run_service.get_run(svc.database, run_name)
         summary = run_service.summarize_runs(svc.database, [run_name])[run_name]
-        jobs = job_service.run_jobs(svc.database, run_name, order=(("job_id", 1),))
+        jobs = job_service.run_jobs(svc.database, run_name, by_job_id=True)
         body = run_to_json(run, summary, svc.settings)
         body["jobs"] = [job_to_json(job, svc.settings) for job in jobs]
         return jsonify(body)

@@ -35,13 +35,15 @@ def find_job(database, run_name, job_id, projection=None):
     return job
 
 
-def run_jobs(database, run_name, status=None, projection=None,
-             order=(("posted", -1), ("_id", -1))):
+def run_jobs(database, run_name, status=None, projection=None, by_job_id=False):
+    """The run's jobs, newest `posted` first, or in job_id order."""
     query = {"run": run_name}
     if status:
         query["status"] = status
+    order, index = (([("job_id", 1)], "run_job_id_unique") if by_job_id
+                    else ([("posted", -1), ("_id", -1)], "run_posted"))
     # One batch for the whole run, up to MongoDB's 16 MiB reply limit.
-    return list(database.jobs.find(query, projection).sort(list(order))
+    return list(database.jobs.find(query, projection).sort(order).hint(index)
                 .batch_size(runs.BATCH_LIMIT))
 
 

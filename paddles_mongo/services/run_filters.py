@@ -76,7 +76,8 @@ def filter_values(database, run_filter):
         key = DAY_OF_SCHEDULED if field == "scheduled" else f"${field}"
         pipeline.append({"$group": {"_id": key}})
         values = [row["_id"] for row in database.runs.aggregate(
-            pipeline, hint=filter_hint(run_filter) if query else filter_index_name(field))]
+            pipeline, hint=filter_hint(run_filter) if query else filter_index_name(field),
+            batchSize=BATCH_LIMIT)]
     return sorted(value for value in values if isinstance(value, str) and value)
 
 

@@ -1,0 +1,204 @@
+"""MongoDB commands per request for every list endpoint: the same whatever the page size (1, 10,
+40) or the number of rows listed, and a small fixed number (printed; run with -s to see it).
+Filter value URLs cost exactly one find (the page of runs) and one aggregate (the results of
+all of them); spec §8.2 lists the original's per-run N+1 queries as the thing to design away."""
+import os
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+from pymongo import monitoring
+
+from paddles_mongo import create_app
+from paddles_mongo.config import load_settings
+from paddles_mongo.db import Database, create_indexes
+from tests.integration.conftest import ADDRESS, post_job
+
+PAGE_SIZES = (1, 10, 40)
+BULK = 45     # runs matching every "bulk" filter value below: more than the largest page
+OTHER = 10
+SHA_BULK = "abd" + "0" * 37
+
+
+class CommandNames(monitoring.CommandListener):
+    def __init__(self):
+        self.names = []
+
+    def started(self, event):
+        self.names.append(event.command_name)
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def counting_client(mongo_server_uri):
+    name = f"test_counts_{uuid.uuid4().hex[:12]}"
+    settings = load_settings(path=os.devnull, environ={}, mongo_uri=f"{mongo_server_uri}{name}",
+                             address=ADDRESS)
+    listener = CommandNames()
+    database = Database(settings, event_listeners=[listener])
+    create_indexes(database)
+    client = create_app(settings, database).test_client()
+
+    def commands(url):
+        listener.names.clear()
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code, response.data)
+        return list(listener.names), response.get_json()
+
+    def close():
+        database.client.drop_database(name)
+        database.close()
+
+    return client, commands, close
+
+
+def bulk_run(index):
+    when = datetime(2024, 3, 5) + timedelta(minutes=index)
+    return f"alice-{when:%Y-%m-%d_%H:%M:%S}-rados-main-k{index}-basic-plana"
+
+
+def other_run(index):
+    when = datetime(2024, 2, 1) + timedelta(days=index)
+    return f"bob-{when:%Y-%m-%d_%H:%M:%S}-fs-next-k{index}-basic-mira"
+
+
+@pytest.fixture(scope="module")
+def counted(mongo_server_uri):
+    """BULK runs (branch main, suite rados, machine type smithi, user alice, status queued,
+    scheduled 2024-03-05, jobs with sha1s starting "ab" and flavors default and crimson) and
+    OTHER runs that match none of those values."""
+    client, commands, close = counting_client(mongo_server_uri)
+    for index in range(BULK):
+        run = bulk_run(index)
+        post_job(client, run, {"job_id": "1", "name": run, "status": "queued",
+                               "sha1": f"abc{index:037d}", "flavor": "default", "user": "alice",
+                               "suite": "rados", "branch": "main", "machine_type": "smithi",
+                               "description": f"rados/thrash/{index}"})
+        post_job(client, run, {"job_id": "2", "name": run, "status": "queued", "sha1": SHA_BULK,
+                               "flavor": "crimson", "user": "alice", "suite": "rados",
+                               "branch": "main", "machine_type": "smithi",
+                               "description": f"rados/basic/{index}"})
+    for index in range(OTHER):
+        run = other_run(index)
+        post_job(client, run, {"job_id": "1", "name": run, "status": "pass",
+                               "sha1": "fff" + "5" * 37, "flavor": "notcmalloc", "user": "bob",
+                               "suite": "fs", "branch": "next", "machine_type": "mira"})
+    yield commands
+    close()
+
+
+VALUE_URLS = [
+    "/runs/branch/main/", "/runs/suite/rados/", "/runs/machine_type/smithi/",
+    "/runs/status/queued/", "/runs/user/alice/", "/runs/sha1/ab/", f"/runs/sha1/{SHA_BULK}/",
+    "/runs/flavors/default/", "/runs/flavor/crimson/", "/runs/date/2024-03-05/",
+    "/runs/branch/main/suite/rados/", "/runs/machine_type/smithi/user/alice/",
+    "/runs/branch/main/machine_type/smithi/sha1/ab/",
+    "/runs/branch/main/machine_type/smithi/sha1/ab/status/queued/",
+    "/runs/branch/main/machine_type/smithi/sha1/ab/status/queued/suite/rados/date/2024-03-05/",
+    "/runs/sha1/ab/flavor/default/", "/runs/flavor/default/sha1/ab/",
+    "/runs/flavors/crimson/user/alice/date/2024-03-05/",
+    "/runs/branch/main/?since=2024-03-01", "/runs/suite/rados/branch/main/?since=2024-03-05",
+]
+
+
+@pytest.mark.parametrize("url", VALUE_URLS)
+def test_filter_value_url_uses_one_find_and_one_aggregate_whatever_the_page_size(counted, url):
+    joiner = "&" if "?" in url else "?"
+    for size in PAGE_SIZES:
+        commands, body = counted(f"{url}{joiner}count={size}")
+        print(f"GET {url} count={size}: {len(commands)} commands {commands}")
+        assert len(body) == size, (url, size, len(body))
+        assert commands == ["find", "aggregate"], (url, size, commands)
+
+
+@pytest.mark.parametrize("url", ["/runs/branch/main/", "/runs/sha1/ab/flavor/crimson/"])
+def test_later_pages_cost_the_same(counted, url):
+    for size in PAGE_SIZES:
+        commands, body = counted(f"{url}?count={size}&page=2")
+        print(f"GET {url} count={size} page=2: {len(commands)} commands {commands}")
+        assert len(body) == min(size, BULK - size), (url, size, len(body))
+        assert commands == ["find", "aggregate"], (url, size, commands)
+
+
+JOB_SEARCH_URLS = [
+    "/jobs/", "/jobs/?status=queued", "/jobs/?branch=main", "/jobs/?user=alice",
+    f"/jobs/?sha1={SHA_BULK}", "/jobs/?description=rados", "/jobs/?posted_after=2000-01-01",
+    "/jobs/?posted_before=2999-01-01", "/jobs/?status=queued&branch=main&user=alice",
+    f"/jobs/?sha1={SHA_BULK}&branch=next&status=queued",
+]
+JOB_SEARCH_COMMANDS = ["find"]
+
+
+@pytest.mark.parametrize("url", JOB_SEARCH_URLS)
+def test_job_search_uses_one_find_whatever_the_page_size(counted, url):
+    joiner = "&" if "?" in url else "?"
+    for size in PAGE_SIZES:
+        commands, body = counted(f"{url}{joiner}count={size}")
+        print(f"GET {url} count={size}: {len(commands)} commands {commands}")
+        assert len(body) == size, (url, size, len(body))
+        assert commands == JOB_SEARCH_COMMANDS, (url, size, commands)
+
+
+def test_latest_runs_cost_the_same_whatever_the_page_size(counted):
+    for size in PAGE_SIZES:
+        commands, body = counted(f"/runs/?count={size}")
+        print(f"GET /runs/ count={size}: {len(commands)} commands {commands}")
+        assert len(body) == size
+        assert commands == ["find", "aggregate"]
+
+
+# --- unpaginated lists: the same cost for 1, 10 or 40 rows ---------------------------------
+
+# (url template, expected number of commands). Index URLs: one distinct/aggregate; date
+# ranges: one find and one aggregate; the queue: the queued jobs' runs (distinct), the runs
+# (find), their results (aggregate).
+UNPAGINATED = [
+    ("/runs/branch/", 1), ("/runs/suite/", 1), ("/runs/machine_type/", 1), ("/runs/status/", 1),
+    ("/runs/user/", 1), ("/runs/sha1/", 1), ("/runs/flavors/", 1), ("/runs/flavor/", 1),
+    ("/runs/date/", 1),
+    ("/runs/machine_type/plana/branch/", 1), ("/runs/machine_type/plana/suite/", 1),
+    ("/runs/machine_type/plana/user/", 1), ("/runs/machine_type/plana/sha1/", 1),
+    ("/runs/machine_type/plana/flavor/", 1), ("/runs/machine_type/plana/date/", 1),
+    ("/runs/sha1/0/flavors/", 1), ("/runs/flavor/vanilla/sha1/", 1),
+    ("/runs/date/from/2020-01-01/to/2030-12-31/", 2),
+    ("/runs/machine_type/plana/date/from/2020-01-01/to/2030-12-31/", 2),
+    ("/runs/queued/", 3),
+]
+
+
+def add_distinct_runs(client, start, stop):
+    """Runs whose every attribute (branch, suite, user, sha1, flavor, day) is distinct, all
+    machine type plana, each with one queued job."""
+    for index in range(start, stop):
+        when = datetime(2024, 1, 1) + timedelta(days=index)
+        run = f"u{index:02d}-{when:%Y-%m-%d_%H:%M:%S}-rados-b{index:02d}-k{index}-basic-plana"
+        post_job(client, run, {"job_id": "1", "status": "queued", "sha1": f"{index:040d}",
+                               "flavor": f"vanilla{index:02d}" if index else "vanilla",
+                               "suite": f"s{index:02d}", "branch": f"b{index:02d}",
+                               "machine_type": "plana"})
+
+
+def test_unpaginated_lists_cost_the_same_for_1_10_and_40_rows(mongo_server_uri):
+    client, commands, close = counting_client(mongo_server_uri)
+    try:
+        seen = {url: {} for url, _ in UNPAGINATED}
+        created = 0
+        for rows in (1, 10, 40):
+            add_distinct_runs(client, created, rows)
+            created = rows
+            for url, _ in UNPAGINATED:
+                names, body = commands(url + "?count=2")
+                assert isinstance(body, list) and body, (url, rows, body)
+                seen[url][rows] = names
+        for url, expected in UNPAGINATED:
+            print(f"GET {url}: {[len(names) for names in seen[url].values()]} commands "
+                  f"for 1/10/40 rows: {seen[url]}")
+        for url, expected in UNPAGINATED:
+            assert [len(names) for names in seen[url].values()] == [expected] * 3, (url,
+                                                                                   seen[url])
+    finally:
+        close()

@@ -51,6 +51,8 @@ INDEXES = {
         IndexModel([("queue", ASCENDING), ("status", ASCENDING), ("priority", ASCENDING),
                     ("_id", ASCENDING)], name="queue_status_priority"),
         IndexModel(POSTED_ORDER, name=search_index_name("posted")),
+        # expire-jobs: stale jobs by status and last update.
+        IndexModel([("status", ASCENDING), ("updated", ASCENDING)], name="status_updated"),
         *(IndexModel([(field, ASCENDING), *POSTED_ORDER], name=search_index_name(field))
           for field in JOB_SEARCH_FIELDS),
     ],

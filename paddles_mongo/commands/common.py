@@ -1,0 +1,54 @@
+"""What every management command shares: settings, the database, clear failures, progress."""
+import functools
+import json
+from contextlib import contextmanager
+
+import click
+from pymongo.errors import ConnectionFailure, PyMongoError
+
+from ..config import ConfigError, load_settings
+from ..db import Database
+from ..exceptions import PaddlesError
+
+
+def database_command(function):
+    """Run `function(database, settings, **options)` against PADDLES_MONGO_URI (or the config
+    file's mongo_uri); any database or settings failure exits 1 with one clear line."""
+    @functools.wraps(function)
+    def wrapper(**options):
+        try:
+            settings = load_settings()
+        except (ConfigError, OSError) as error:
+            raise click.ClickException(f"bad settings: {error}") from None
+        database = Database(settings)
+        try:
+            return function(database, settings, **options)
+        except PyMongoError as error:
+            raise click.ClickException(database_failure(settings, error)) from None
+        except PaddlesError as error:
+            raise click.ClickException(error.message) from None
+        finally:
+            database.close()
+    return wrapper
+
+
+def database_failure(settings, error):
+    if isinstance(error, ConnectionFailure):
+        reason = str(error).split(" (configured timeouts")[0].split(", Timeout:")[0]
+        return f"cannot reach the database at {settings.mongo_uri}: {reason}"
+    return f"database error on {settings.mongo_uri}: {error}"
+
+
+dry_run_option = click.option("--dry-run", is_flag=True,
+                              help="Report what would change; change nothing.")
+
+
+@contextmanager
+def progress_bar(total, label):
+    """A progress bar on stderr (shown on a terminal; quiet otherwise); yields `advance(n)`."""
+    with click.progressbar(length=total, label=label, file=click.get_text_stream("stderr")) as bar:
+        yield bar.update
+
+
+def echo_json(value):
+    click.echo(json.dumps(value, indent=2, default=str))

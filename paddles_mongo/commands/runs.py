@@ -1,0 +1,85 @@
+"""Commands that repair runs and jobs."""
+import click
+
+from ..services import maintenance
+from ..timeformat import utcnow
+from .common import database_command, dry_run_option, progress_bar
+
+
+@click.command("expire-jobs")
+@click.option("-r", "--running", "running_minutes", type=click.IntRange(min=1), default=30,
+              show_default=True, help="Minutes without an update after which a running, "
+                                      "waiting or unknown job is dead.")
+@click.option("-q", "--queued", "queued_days", type=click.IntRange(min=1), default=14,
+              show_default=True, help="Days without an update after which a queued job is dead.")
+@dry_run_option
+@database_command
+def expire_jobs_command(database, settings, running_minutes, queued_days, dry_run):
+    """Mark stale jobs dead and store their runs' status (for cron)."""
+    now = utcnow()
+    total = database.jobs.count_documents(
+        maintenance.stale_jobs_query(now, running_minutes, queued_days))
+    with progress_bar(total, "expiring jobs") as advance:
+        expired, runs = maintenance.expire_jobs(database, now, running_minutes, queued_days,
+                                                dry_run=dry_run, progress=advance)
+    verb = "would mark" if dry_run else "marked"
+    click.echo(f"{verb} {expired} jobs dead in {runs} runs")
+
+
+@click.command("recount")
+@click.argument("run_names", nargs=-1)
+@click.option("--check", is_flag=True, help="Only report runs whose stored status, sha1s or "
+                                            "flavors differ from their jobs; exit 1 if any do.")
+@database_command
+def recount_command(database, settings, run_names, check):
+    """Recompute the stored status (and sha1s/flavors) of every run, or of the named runs,
+    from their jobs."""
+    names = list(run_names) or None
+    total = len(names) if names else database.runs.estimated_document_count()
+    with progress_bar(total, "counting runs") as advance:
+        differing = maintenance.recount(database, names, check=check, progress=advance)
+    for name, (stored, counted) in sorted(differing.items()):
+        click.echo(f"{name}: stored {stored!r}, counted {counted!r}")
+    verb = "differ" if check else "fixed"
+    click.echo(f"{len(differing)} runs {verb}")
+    if check and differing:
+        raise SystemExit(1)
+
+
+@click.command("delete-run")
+@click.argument("name")
+@dry_run_option
+@database_command
+def delete_run_command(database, settings, name, dry_run):
+    """Delete one run and all its jobs (nodes stay)."""
+    jobs = maintenance.delete_run(database, name, dry_run=dry_run)
+    click.echo(f"{'would delete' if dry_run else 'deleted'} run {name} and {jobs} jobs")
+
+
+@click.command("dedupe")
+@click.argument("pattern", default="%")
+@dry_run_option
+@database_command
+def dedupe_command(database, settings, pattern, dry_run):
+    """Merge duplicate runs and jobs (data imported without the unique indexes). PATTERN is a
+    SQL LIKE pattern of run names (`%` any text, `_` one character); default: every run."""
+    with progress_bar(0, "deduplicating") as advance:
+        runs, jobs = maintenance.dedupe(database, pattern, dry_run=dry_run, now=utcnow(),
+                                        progress=advance)
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} {runs} duplicate runs and {jobs} duplicate jobs")
+
+
+@click.command("reparse")
+@dry_run_option
+@database_command
+def reparse_command(database, settings, dry_run):
+    """Re-derive user, scheduled, suite, branch and machine type from every run's name
+    (undoes corrections made from job data, as the original's did)."""
+    with progress_bar(database.runs.estimated_document_count(), "parsing names") as advance:
+        changes = maintenance.reparse(database, settings.timezone, dry_run=dry_run,
+                                      progress=advance)
+    for name, fields in sorted(changes.items()):
+        described = ", ".join(f"{key}: {old!r} -> {new!r}" for key, (old, new) in fields.items())
+        click.echo(f"{name}: {described}")
+    click.echo(f"{'would change' if dry_run else 'changed'} {len(changes)} runs")

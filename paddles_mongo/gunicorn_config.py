@@ -5,9 +5,22 @@ PADDLES_SERVER_HOST/PORT. gunicorn applies this file first, then GUNICORN_CMD_AR
 command line, so anything set here can still be overridden by either (e.g.
 `GUNICORN_CMD_ARGS="--workers 8 --timeout 120"`). docs/deploying.md explains the choices.
 """
+import glob
 import os
+import shutil
+import tempfile
 
-from paddles_mongo.config import ConfigError, load_settings
+# Prometheus metrics summed over all workers (paddles_mongo/metrics.py): prometheus_client picks
+# its multiprocess mode when first imported, which importing paddles_mongo below does, so the
+# directory is chosen first. An operator's PROMETHEUS_MULTIPROC_DIR is used as given (and
+# emptied at start); otherwise a fresh one, removed when gunicorn exits. A reload (HUP) keeps it.
+_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+_OWN_METRICS_DIR = "PADDLES_MONGO_OWN_METRICS_DIR"
+if not os.environ.get(_METRICS_DIR):
+    os.environ[_METRICS_DIR] = os.environ[_OWN_METRICS_DIR] = tempfile.mkdtemp(
+        prefix="paddles-mongo-metrics-")
+
+from paddles_mongo.config import ConfigError, load_settings  # noqa: E402
 
 _settings = load_settings()
 
@@ -64,3 +77,22 @@ control_socket = os.path.join(
     os.environ["XDG_RUNTIME_DIR"] if os.path.isdir(os.environ.get("XDG_RUNTIME_DIR", ""))
     else os.path.join(os.path.expanduser("~"), ".gunicorn"),
     f"paddles-mongo-{_settings.server_port}.ctl")
+
+
+def on_starting(server):
+    """Before the first worker: no counts left over from an earlier run."""
+    directory = os.environ[_METRICS_DIR]
+    os.makedirs(directory, exist_ok=True)
+    for path in glob.glob(os.path.join(directory, "*.db")):
+        os.remove(path)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    own = os.environ.get(_OWN_METRICS_DIR)
+    if own and own == os.environ.get(_METRICS_DIR):
+        shutil.rmtree(own, ignore_errors=True)

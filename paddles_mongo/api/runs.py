@@ -21,13 +21,11 @@ blp = Blueprint("runs", __name__, url_prefix="/runs", description="Runs: named b
 
 
 def runs_json(docs, fields):
-    """Run documents as JSON (or `fields` projections), with one results aggregation for all."""
-    svc = services()
-    summaries = run_service.summarize_runs(svc.database, [doc["name"] for doc in docs])
+    """Run documents as JSON, or `fields` projections of them."""
+    settings = services().settings
     if fields:
-        return [{name: run_field_value(doc, name, summaries[doc["name"]], svc.settings)
-                 for name in fields} for doc in docs]
-    return [run_to_json(doc, summaries[doc["name"]], svc.settings) for doc in docs]
+        return [{name: run_field_value(doc, name, settings) for name in fields} for doc in docs]
+    return [run_to_json(doc, settings) for doc in docs]
 
 
 @blp.route("/")
@@ -71,9 +69,8 @@ class Run(MethodView):
         """The run with every job embedded (in job_id string order), as pulpito reads it."""
         svc = services()
         run = run_service.get_run(svc.database, run_name)
-        summary = run_service.summarize_runs(svc.database, [run_name])[run_name]
         jobs = job_service.run_jobs(svc.database, run_name, by_job_id=True)
-        body = run_to_json(run, summary, svc.settings)
+        body = run_to_json(run, svc.settings)
         body["jobs"] = [job_to_json(job, svc.settings) for job in jobs]
         return jsonify(body)
 

@@ -1,7 +1,7 @@
 """The run document: what a client sends to create one and the JSON a run is rendered as."""
 from marshmallow import Schema, fields
 
-from ..domain.runs import RESULT_STATUSES
+from ..domain.runs import NO_JOBS, RESULT_STATUSES
 from ..timeformat import format_datetime
 from .fields import Name
 from .jobs import JobSchema
@@ -59,17 +59,24 @@ def run_href(settings, name):
     return [f"{settings.address}/runs/{name}/"]
 
 
-def run_to_json(doc, summary, settings):
-    """`summary`: results of the run's jobs (see services.runs.summarize_runs); status and
-    results come from it, live, as the original recomputed them on every read."""
-    results = {key: summary[key] for key in (*RESULT_STATUSES, "total", "sha1", "flavor")}
+def _first_job_value(doc, key):
+    """The first job's sha1/flavor; the original said "none" for a run without jobs."""
+    return doc.get(key) if doc.get("results", {}).get("total") else NO_JOBS
+
+
+def run_to_json(doc, settings):
+    """Status and results are those the run keeps from its jobs (services.runs.stored_summary),
+    exact after every job write."""
+    results = {key: doc.get("results", {}).get(key, 0) for key in (*RESULT_STATUSES, "total")}
+    results["sha1"] = _first_job_value(doc, "sha1")
+    results["flavor"] = _first_job_value(doc, "flavor")
     return {
         "name": doc["name"],
         "href": run_href(settings, doc["name"]),
         "user": doc.get("user"),
-        "status": summary["status"],
+        "status": doc.get("status"),
         "results": results,
-        "jobs_count": summary["total"],
+        "jobs_count": results["total"],
         "posted": format_datetime(doc.get("posted")),
         "scheduled": format_datetime(doc.get("scheduled")),
         "started": format_datetime(doc.get("started")),
@@ -77,19 +84,17 @@ def run_to_json(doc, summary, settings):
         "branch": doc.get("branch"),
         "suite": doc.get("suite"),
         "machine_type": doc.get("machine_type"),
-        "sha1": summary["sha1"],
-        "priority": summary["priority"],
-        "flavor": summary["flavor"],
+        "sha1": results["sha1"],
+        "priority": doc.get("priority"),
+        "flavor": results["flavor"],
     }
 
 
-def run_field_value(doc, name, summary, settings):
+def run_field_value(doc, name, settings):
     if name == "href":
         return run_href(settings, doc["name"])
     if name == "id":
         return str(doc["_id"])
-    if name == "priority":
-        return summary["priority"]
     if name in RUN_TIME_FIELDS:
         return format_datetime(doc.get(name))
     return doc.get(name)

@@ -77,21 +77,19 @@ def expire_jobs(database, now, running_minutes, queued_days, dry_run=False, prog
 
 
 def recount(database, names=None, check=False, progress=_none):
-    """Recompute stored run status/sha1s/flavors from the jobs. Returns the runs whose stored
-    values differed ({name: (stored status, counted status)}); with `check`, changes nothing."""
+    """Recompute what runs keep from their jobs (status, results, first job's sha1/flavor/
+    priority, sha1s, flavors). Returns the runs whose stored values differed
+    ({name: (stored status, counted status)}); with `check`, changes nothing."""
     query = {"name": {"$in": names}} if names else {}
     differing = {}
-    cursor = database.runs.find(query, {"name": 1, "status": 1, "sha1s": 1, "flavors": 1,
-                                        "status_rev": 1}).sort("_id", 1)
+    kept = dict.fromkeys(runs.stored_summary(None), 1)
+    cursor = database.runs.find(query, {"name": 1, "status_rev": 1, **kept}).sort("_id", 1)
     for batch in _batches(cursor):
         summaries = runs.summarize_runs(database, [run["name"] for run in batch])
         for run in batch:
-            summary = summaries[run["name"]]
-            expected = (summary["status"], sorted(v for v in summary["sha1s"] if isinstance(v, str)),
-                        sorted(v for v in summary["flavors"] if isinstance(v, str)))
-            stored = (run.get("status"), run.get("sha1s") or [], run.get("flavors") or [])
-            if stored != expected:
-                differing[run["name"]] = (run.get("status"), summary["status"])
+            expected = runs.stored_summary(summaries[run["name"]])
+            if {key: run.get(key) for key in expected} != expected:
+                differing[run["name"]] = (run.get("status"), expected["status"])
                 if not check:
                     runs.refresh_run_status(database, run)
         progress(len(batch))

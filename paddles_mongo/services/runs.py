@@ -21,10 +21,26 @@ def new_run(name, now, tz_name):
         "posted": now,
         "started": None,
         "updated": None,
-        "status": "empty",
-        "sha1s": [],    # every sha1 and flavor of the run's jobs, for the sha1/flavor filters
-        "flavors": [],
-        "status_rev": 0,  # bumped by every stored-status write; see refresh_run_status
+        **stored_summary(None),
+        "status_rev": 0,  # bumped by every summary write; see refresh_run_status
+    }
+
+
+def stored_summary(summary):
+    """What a run document keeps from its jobs (`summary` from summarize_runs, or None for a
+    run without jobs): status, results, the first job's sha1/flavor/priority, and every sha1
+    and flavor of its jobs (for the sha1/flavor filters)."""
+    summary = summary or {**empty_results(), "priority": None, "sha1s": [], "flavors": [],
+                          "status": "empty"}
+    empty = summary["total"] == 0
+    return {
+        "status": summary["status"],
+        "results": {key: summary[key] for key in (*RESULT_STATUSES, "total")},
+        "sha1": None if empty else summary["sha1"],
+        "flavor": None if empty else summary["flavor"],
+        "priority": summary["priority"],
+        "sha1s": sorted(v for v in summary["sha1s"] if isinstance(v, str)),
+        "flavors": sorted(v for v in summary["flavors"] if isinstance(v, str)),
     }
 
 
@@ -104,19 +120,16 @@ def summarize_runs(database, names):
 
 
 def refresh_run_status(database, run, job_started=None):
-    """Store what the run's filters read from its jobs (status, and the sha1s and flavors of
-    its jobs) exactly, whatever other writers do.
+    """Store what the run keeps from its jobs (stored_summary) exactly, whatever other writers
+    do: the results pipeline counts, this writes.
 
     `run` holds name/status/status_rev as read after our job write. The write only lands if
-    nobody stored a status since that read; otherwise we re-read and recount. So the last
+    nobody stored a summary since that read; otherwise we re-read and recount. So the last
     stored values always come from a count taken after every job write that preceded it.
     """
     for attempt in range(STATUS_WRITE_ATTEMPTS):
-        summary = summarize_runs(database, [run["name"]])[run["name"]]
-        status = summary["status"]
-        fields = {"status": status,
-                  "sha1s": sorted(v for v in summary["sha1s"] if isinstance(v, str)),
-                  "flavors": sorted(v for v in summary["flavors"] if isinstance(v, str))}
+        fields = stored_summary(summarize_runs(database, [run["name"]])[run["name"]])
+        status = fields["status"]
         if status == "running" and run["status"] != "running":
             fields["started"] = job_started
         result = database.runs.update_one(

@@ -48,24 +48,24 @@ def make_runs(count, number, jobs_per_run=3):
 
 
 @pytest.mark.parametrize("page_size", [1, 10, 40])
-def test_run_list_uses_two_commands_whatever_the_page_size(counted, page_size):
+def test_run_list_uses_one_command_whatever_the_page_size(counted, page_size):
     make_runs(counted, 40)
     commands = counted("GET", f"/runs/?count={page_size}")
     print(f"GET /runs/?count={page_size}: {len(commands)} commands {commands}")
-    assert commands == ["find", "aggregate"]
+    assert commands == ["find"]
 
 
-def test_run_list_with_fields_uses_at_most_two_commands(counted):
+def test_run_list_with_fields_uses_one_command(counted):
     make_runs(counted, 5)
-    assert counted("GET", "/runs/?count=5&fields=name,status") == ["find", "aggregate"]
+    assert counted("GET", "/runs/?count=5&fields=name,status,priority") == ["find"]
 
 
 @pytest.mark.parametrize("jobs_in_run", [1, 60])
-def test_run_page_uses_three_commands_whatever_the_number_of_jobs(counted, jobs_in_run):
+def test_run_page_uses_two_commands_whatever_the_number_of_jobs(counted, jobs_in_run):
     make_runs(counted, 1, jobs_per_run=jobs_in_run)
     commands = counted("GET", f"/runs/{RUN}-0/")
     print(f"GET /runs/RUN/ with {jobs_in_run} jobs: {len(commands)} commands {commands}")
-    assert commands == ["find", "aggregate", "find"]
+    assert commands == ["find", "find"]
 
 
 def test_run_head_uses_one_command(counted):

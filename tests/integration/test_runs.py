@@ -442,14 +442,26 @@ def test_run_updated_is_the_last_job_updated(client):
     assert get_run(client, name)["updated"] == "2030-01-02 03:04:05"
 
 
-def test_run_status_is_recomputed_live_while_fields_status_is_stored(client, database):
-    # §4.1 / §5.4: the run JSON recomputes status from the jobs; ?fields=status is stored.
+def test_run_json_and_fields_status_agree_after_every_job_write(client):
+    # §4.1 / §5.4 / §10 row 23: the original recomputed status live and could serve a stale
+    # stored one to ?fields=status; here the stored values are exact after every job write.
     name = create_run(client, unique_name())
-    post_job(client, name, {"status": "queued"})
-    database.jobs.update_many({"run": name}, {"$set": {"status": "pass"}})  # behind the API
+    post_job(client, name, {"job_id": "1", "status": "queued"})
+    client.put(f"/runs/{name}/jobs/1/", json={"success": True})
     assert get_run(client, name)["status"] == "finished pass"
     (run,) = client.get("/runs/?fields=status").get_json()
-    assert run == {"status": "queued"}
+    assert run == {"status": "finished pass"}
+
+
+def test_changes_made_behind_the_api_show_after_a_recount(client, database):
+    from paddles_mongo.services.maintenance import recount
+
+    name = create_run(client, unique_name())
+    post_job(client, name, {"job_id": "1", "status": "queued"})
+    database.jobs.update_many({"run": name}, {"$set": {"status": "pass"}})  # behind the API
+    assert recount(database) == {name: ("queued", "finished pass")}
+    assert get_run(client, name)["status"] == "finished pass"
+    assert get_run(client, name)["results"]["pass"] == 1
 
 
 # --- run-name parsing (§5.1, §7.11) ---------------------------------------------------------

@@ -9,6 +9,7 @@ from paddles_mongo.config import Settings
 from paddles_mongo.schemas.jobs import JobSchema, job_to_json
 from paddles_mongo.schemas.queries import PageQuery, RunJobsQuery, RunListQuery
 from paddles_mongo.schemas.runs import RunCreateSchema, run_to_json
+from paddles_mongo.services.runs import stored_summary
 
 from .test_storage import realistic_job
 
@@ -413,28 +414,29 @@ RUN_JSON_KEYS = ["name", "href", "user", "status", "results", "jobs_count", "pos
 def run_summary(**counts):
     summary = {"queued": 0, "pass": 0, "running": 0, "waiting": 0, "fail": 0, "dead": 0,
                "unknown": 0, "total": 0, "sha1": "none", "flavor": "none", "priority": None,
-               "status": "empty"}
+               "status": "empty", "sha1s": [], "flavors": []}
     summary.update(counts)
     return summary
 
 
-def run_doc():
+def run_doc(summary=None):
+    """A stored run, keeping `summary` (what its jobs count to) as the service stores it."""
     return {"_id": "x", "name": "teuthology-2013-01-02_00:00:00-big-master-testing-basic-vps",
             "user": "teuthology", "status": "queued", "suite": "big", "branch": "master",
             "machine_type": "vps", "posted": datetime(2026, 11, 28, 1, 37, 12, 599560),
             "scheduled": datetime(2013, 1, 2), "started": None,
-            "updated": datetime(2026, 11, 28, 1, 37, 46, 526612)}
+            "updated": datetime(2026, 11, 28, 1, 37, 46, 526612), **stored_summary(summary)}
 
 
 def test_run_json_key_order():
-    assert list(run_to_json(run_doc(), run_summary(), SETTINGS)) == RUN_JSON_KEYS
+    assert list(run_to_json(run_doc(run_summary()), SETTINGS)) == RUN_JSON_KEYS
 
 
 def test_run_json_example():
     settings = Settings(address="http://paddles.example")
     summary = run_summary(queued=1, **{"pass": 1}, total=2, sha1="deadbeef01",
                           flavor="default", priority=100, status="queued")
-    rendered = run_to_json(run_doc(), summary, settings)
+    rendered = run_to_json(run_doc(summary), settings)
     assert rendered == {
         "name": "teuthology-2013-01-02_00:00:00-big-master-testing-basic-vps",
         "href": ["http://paddles.example/runs/"
@@ -460,7 +462,12 @@ def test_run_json_example():
                                          "dead", "unknown", "total", "sha1", "flavor"]
 
 
-def test_run_json_status_is_the_live_one_not_the_stored_one():
-    rendered = run_to_json(run_doc(), run_summary(running=1, total=1, status="running"),
-                           SETTINGS)
+def test_run_json_status_is_the_one_counted_from_the_jobs():
+    rendered = run_to_json(run_doc(run_summary(running=1, total=1, status="running")), SETTINGS)
     assert rendered["status"] == "running"
+
+
+def test_run_json_of_a_run_without_jobs_says_none_for_sha1_and_flavor():
+    rendered = run_to_json(run_doc(run_summary()), SETTINGS)
+    assert rendered["sha1"] == rendered["flavor"] == "none"
+    assert rendered["results"]["sha1"] == rendered["results"]["flavor"] == "none"

@@ -1,0 +1,88 @@
+"""paddles benchmarks: load a deterministic lab through the HTTP API, then measure scenarios
+against one server, or two alternately (A B A B ...) to compare them fairly on a noisy machine.
+
+    python -m benchmarks load http://127.0.0.1:8080 --runs 200
+    python -m benchmarks run http://127.0.0.1:8080 --vs http://127.0.0.1:8766 --json out.json
+"""
+import json
+import time
+
+import click
+import requests
+
+from .lab import Lab
+from .load import load_lab
+from .runner import measure, median_round
+from .scenarios import SCENARIOS, Targets
+
+
+@click.group()
+def cli():
+    """Benchmarks for paddles-compatible servers."""
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--runs", default=200, show_default=True)
+@click.option("--jobs-per-run", default=100, show_default=True,
+              help="Average; sizes vary from a quarter to 1.75x, one run in 50 has 320.")
+@click.option("--seed", default=1, show_default=True)
+@click.option("--concurrency", default=8, show_default=True)
+def load(url, runs, jobs_per_run, seed, concurrency):
+    """Load the lab into the server at URL (a fresh database)."""
+    lab = Lab(seed=seed, runs=runs, jobs_per_run=jobs_per_run)
+    total = sum(len(run["jobs"]) for run in lab.runs)
+    started = time.perf_counter()
+    with click.progressbar(length=total, label=f"{runs} runs, {total} jobs") as bar:
+        load_lab(url, lab, concurrency=concurrency, progress=bar.update)
+    click.echo(f"loaded {total} jobs in {time.perf_counter() - started:.0f} s")
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--vs", "other", help="A second server, measured alternately with the first.")
+@click.option("--scenario", "scenarios", multiple=True, type=click.Choice(list(SCENARIOS)),
+              help="Scenarios to run (default: all).")
+@click.option("--concurrency", default=8, show_default=True)
+@click.option("--requests", "requests_total", default=200, show_default=True,
+              help="Requests per scenario and round.")
+@click.option("--rounds", default=3, show_default=True, help="Figures are medians of rounds.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write figures here.")
+def run(url, other, scenarios, concurrency, requests_total, rounds, json_path):
+    """Measure each scenario: req/s, p50, p95, bytes per response, errors."""
+    servers = {"A": url.rstrip("/")}
+    if other:
+        servers["B"] = other.rstrip("/")
+    targets = Targets(requests.Session(), servers["A"])
+    report = {"servers": servers, "concurrency": concurrency, "requests": requests_total,
+              "rounds": rounds, "scenarios": {}}
+    for scenario in scenarios or SCENARIOS:
+        measured = {label: [] for label in servers}
+        for _ in range(rounds):
+            for label, server in servers.items():  # A B A B ...
+                measured[label].append(measure(server, scenario, targets, requests_total,
+                                               concurrency))
+        figures = {label: median_round(values) for label, values in measured.items()}
+        if other:
+            figures["ratio_rps"] = round(figures["A"]["rps"] / figures["B"]["rps"], 2)
+        report["scenarios"][scenario] = figures
+        click.echo(describe(scenario, figures))
+    if json_path:
+        with open(json_path, "w") as out:
+            json.dump(report, out, indent=2)
+
+
+def describe(scenario, figures):
+    parts = [f"{scenario:15}"]
+    for label in ("A", "B"):
+        if label in figures:
+            f = figures[label]
+            parts.append(f"{label}: {f['rps']:8.1f} req/s p50 {f['p50_ms']:8.1f} ms p95 "
+                         f"{f['p95_ms']:8.1f} ms {f['bytes']:>9} B err {f['errors']}")
+    if "ratio_rps" in figures:
+        parts.append(f"A/B {figures['ratio_rps']:.2f}x")
+    return "  ".join(parts)
+
+
+if __name__ == "__main__":
+    cli()

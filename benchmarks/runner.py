@@ -1,0 +1,62 @@
+"""Send a scenario's requests from several clients at once and measure them."""
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from .scenarios import SCENARIOS, SEQUENTIAL
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def measure(url, scenario, targets, requests_total, concurrency):
+    """One round of `scenario` against `url`: req/s, p50, p95, bytes and errors."""
+    make = SCENARIOS[scenario]
+    shared = make(targets)
+    lock = threading.Lock()
+    per_client = max(1, requests_total // concurrency)
+
+    def client(_):
+        session = requests.Session()
+        stream = make(targets) if scenario in SEQUENTIAL else None
+        results = []
+        for _ in range(per_client):
+            if stream is not None:
+                method, path, body = next(stream)
+            else:
+                with lock:
+                    method, path, body = next(shared)
+            started = time.perf_counter()
+            response = session.request(method, url + path, json=body, timeout=300)
+            elapsed = time.perf_counter() - started
+            results.append((elapsed, len(response.content), response.status_code != 200))
+        return results
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        results = [r for client_results in pool.map(client, range(concurrency))
+                   for r in client_results]
+    seconds = time.perf_counter() - started
+    latencies = [r[0] for r in results]
+    figures = {
+        "requests": len(results), "seconds": round(seconds, 3),
+        "rps": round(len(results) / seconds, 2),
+        "p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
+        "bytes": round(statistics.mean(r[1] for r in results)),
+        "errors": sum(r[2] for r in results),
+    }
+    if scenario == "lifecycle":
+        figures["lifecycles_per_s"] = round(figures["rps"] / 3, 2)
+    return figures
+
+
+def median_round(rounds):
+    keys = rounds[0].keys()
+    return {key: (sum(r[key] for r in rounds) if key == "errors"
+                  else statistics.median(r[key] for r in rounds)) for key in keys}

@@ -1,0 +1,100 @@
+"""What the benchmark measures: the requests pulpito and teuthology make most, each as a
+scenario that yields requests (method, path, body) to send."""
+import itertools
+import uuid
+from urllib.parse import quote
+
+
+def q(name):
+    return quote(name, safe=":")
+
+
+class Targets:
+    """Names to request, discovered once from a loaded server (identical on any server loaded
+    with the same lab)."""
+
+    def __init__(self, session, url):
+        runs = session.get(f"{url}/runs/", params={"count": 400}).json()
+        finished = [run for run in runs if run["status"].startswith("finished")] or runs
+        self.big_run = max(runs, key=lambda run: run["results"]["total"])["name"]
+        self.run = finished[len(finished) // 2]["name"]
+        self.branch, self.suite = finished[0]["branch"], finished[0]["suite"]
+        jobs = session.get(f"{url}/runs/{q(self.run)}/jobs/", params={"fields": "job_id"}).json()
+        self.job_id = sorted(job["job_id"] for job in jobs)[0]
+
+
+def run_list(t):
+    return itertools.repeat(("GET", "/runs/?count=25", None))
+
+
+def run_list_deep(t):
+    return itertools.repeat(("GET", "/runs/?count=25&page=7", None))
+
+
+def filter_route(t):
+    return itertools.repeat(("GET", f"/runs/branch/{t.branch}/suite/{t.suite}/?count=25", None))
+
+
+def filter_values(t):
+    return itertools.repeat(("GET", f"/runs/branch/{t.branch}/suite/", None))
+
+
+def run_page_big(t):
+    return itertools.repeat(("GET", f"/runs/{q(t.big_run)}/", None))
+
+
+def run_head(t):
+    return itertools.repeat(("HEAD", f"/runs/{q(t.run)}/", None))
+
+
+def jobs_fields(t):
+    return itertools.repeat(("GET", f"/runs/{q(t.run)}/jobs/"
+                             "?fields=job_id,description,status,log_href,failure_reason", None))
+
+
+def one_job(t):
+    return itertools.repeat(("GET", f"/runs/{q(t.run)}/jobs/{t.job_id}/", None))
+
+
+def node_job_stats(t):
+    return itertools.repeat(("GET", "/nodes/job_stats/?since_days=14", None))
+
+
+def queued_runs(t):
+    return itertools.repeat(("GET", "/runs/queued/", None))
+
+
+def _bench_run():
+    return f"bench-{uuid.uuid4().hex[:12]}"
+
+
+def job_create(t):
+    run = _bench_run()
+    return (("POST", f"/runs/{run}/jobs/", {"job_id": str(n), "status": "queued",
+                                            "description": "bench/create", "name": run})
+            for n in itertools.count(1))
+
+
+def job_update(t):
+    """PUTs of one job moving between running and waiting: each a status change."""
+    run = _bench_run()
+    yield "POST", f"/runs/{run}/jobs/", {"job_id": "1", "status": "running", "name": run}
+    for status in itertools.cycle(("waiting", "running")):
+        yield "PUT", f"/runs/{run}/jobs/1/", {"status": status, "name": run}
+
+
+def lifecycle(t):
+    """teuthology's life of a job: POST queued, PUT running, PUT pass (three requests)."""
+    run = _bench_run()
+    for n in itertools.count(1):
+        base = f"/runs/{run}/jobs/"
+        yield "POST", base, {"job_id": str(n), "status": "queued", "name": run}
+        yield "PUT", f"{base}{n}/", {"status": "running"}
+        yield "PUT", f"{base}{n}/", {"status": "pass", "success": True}
+
+
+SCENARIOS = {f.__name__: f for f in (
+    run_list, run_list_deep, filter_route, filter_values, run_page_big, run_head, jobs_fields,
+    one_job, node_job_stats, queued_runs, job_create, job_update, lifecycle)}
+# Scenarios whose requests must be sent in order by one client (each builds on the last).
+SEQUENTIAL = ("job_update", "lifecycle")

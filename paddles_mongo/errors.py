@@ -7,7 +7,8 @@ import logging
 
 from flask import current_app, jsonify
 from marshmallow import ValidationError
-from pymongo.errors import ConnectionFailure, DocumentTooLarge, ExecutionTimeout, PyMongoError
+from pymongo.errors import (ConnectionFailure, DocumentTooLarge, ExecutionTimeout,
+                            OperationFailure, PyMongoError, WTimeoutError)
 from werkzeug.exceptions import HTTPException
 
 from .exceptions import PaddlesError
@@ -24,6 +25,7 @@ DEFAULT_MESSAGES = {
     503: "service unavailable",
 }
 DATABASE_UNAVAILABLE = "database unavailable; please retry"
+MISSING_INDEX = "database indexes are missing; run scripts/create-indexes"
 
 
 def envelope(status, message):
@@ -70,10 +72,14 @@ def handle_database_error(error):
     if isinstance(error, DocumentTooLarge):
         DATABASE_ERRORS.labels("document_too_large").inc()
         return envelope(413, "document is larger than MongoDB's 16 MiB limit")
-    if isinstance(error, (ConnectionFailure, ExecutionTimeout)):
+    if isinstance(error, (ConnectionFailure, ExecutionTimeout, WTimeoutError)):
         DATABASE_ERRORS.labels("unavailable").inc()
         log.warning("database unavailable: %s", error)
         return envelope(503, DATABASE_UNAVAILABLE)
+    if isinstance(error, OperationFailure) and "hint" in str(error).lower():
+        DATABASE_ERRORS.labels("missing_index").inc()
+        log.error("an index is missing: %s", error)
+        return envelope(503, MISSING_INDEX)
     DATABASE_ERRORS.labels("other").inc()
     log.exception("database error")
     return envelope(500, "database error")

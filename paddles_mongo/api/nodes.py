@@ -109,61 +109,61 @@ class MachineTypes(MethodView):
         return jsonify(node_service.machine_types(services().database))
 
 
-@blp.route("/<name>/")
+@blp.route("/<node_name>/")
 class Node(MethodView):
     @blp.response(200, NodeJsonSchema)
-    def get(self, name):
+    def get(self, node_name):
         """One node; `vm_host` is the host's node, nested."""
-        return jsonify(nodes_json([node_service.get_node(services().database, name)])[0])
+        return jsonify(nodes_json([node_service.get_node(services().database, node_name)])[0])
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": NodeSchema}}})
     @blp.response(200, EmptySchema)
-    def put(self, name):
+    def put(self, node_name):
         """Update inventory or lock fields; lock changes follow the same rules as /lock."""
         data = load(NodeSchema(), json_object_body())
-        node_service.update_node(services().database, name, data, utcnow(),
+        node_service.update_node(services().database, node_name, data, utcnow(),
                                  missing_message="attempted to update a non-existent node")
         return jsonify({})
 
     @blp.response(200, EmptySchema)
-    def delete(self, name):
+    def delete(self, node_name):
         """Delete the node; its jobs stay, unlinked from it."""
-        node_service.delete_node(services().database, name)
+        node_service.delete_node(services().database, node_name)
         return jsonify({})
 
 
-@blp.route("/<name>/lock", methods=["GET", "POST", "PUT", "DELETE"])
+@blp.route("/<node_name>/lock", methods=["GET", "POST", "PUT", "DELETE"])
 @blp.doc(requestBody={"content": {"application/json": {"schema": NodeSchema}}})
 @blp.response(200, LockSummarySchema)
-def lock(name):
+def lock(node_name):
     """`locked: true` locks, `false` unlocks, absent or null only checks; other keys of the
     body are applied too. teuthology sends this without a Content-Type."""
     database = services().database
-    node_service.get_node(database, name)
+    node_service.get_node(database, node_name)
     if request.method not in ("PUT", "POST"):
         only_methods("PUT", "POST")
     data = load(NodeSchema(), json_object_body())
-    return jsonify(lock_summary(node_service.update_node(database, name, data, utcnow())))
+    return jsonify(lock_summary(node_service.update_node(database, node_name, data, utcnow())))
 
 
-@blp.route("/<name>/jobs/")
+@blp.route("/<node_name>/jobs/")
 class NodeJobs(MethodView):
     @blp.arguments(NodeJobsQuery, location="query", as_kwargs=True)
     @blp.response(200, JobSchema(many=True))
-    def get(self, name, count=0, page=1, **filters):
+    def get(self, node_name, count=0, page=1, **filters):
         """Jobs that ran on the node, newest `posted` first; `count` 0 means all of them."""
         svc = services()
-        node_service.get_node(svc.database, name)
+        node_service.get_node(svc.database, node_name)
         skip, limit = page_window(count, page) if count else (0, None)
-        jobs = node_service.node_jobs(svc.database, name, skip, limit,
+        jobs = node_service.node_jobs(svc.database, node_name, skip, limit,
                                       job_name=filters.get("name"), status=filters.get("status"))
         return jsonify([job_to_json(job, svc.settings) for job in jobs])
 
 
-@blp.route("/<name>/job_stats/")
+@blp.route("/<node_name>/job_stats/")
 class NodeJobStats(MethodView):
-    def get(self, name):
+    def get(self, node_name):
         """Counts of the node's jobs by status, over all time (all seven statuses)."""
         database = services().database
-        node_service.get_node(database, name)
-        return jsonify(node_service.node_job_stats(database, name))
+        node_service.get_node(database, node_name)
+        return jsonify(node_service.node_job_stats(database, node_name))

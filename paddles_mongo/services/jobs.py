@@ -103,7 +103,8 @@ def update_job(database, run_name, job_id, request, now):
             raise NotFound("attempted to update a non-existent job")
         write = plan_job_write(current, request, now)
         result = database.jobs.update_one(
-            {"_id": current["_id"], "rev": current.get("rev")},
+            # `run` keeps the write targeted to one shard on a sharded cluster.
+            {"_id": current["_id"], "run": run_name, "rev": current.get("rev")},
             {"$set": _storable(write.job_fields), "$inc": {"rev": 1}})
         if result.matched_count:
             break

@@ -1,5 +1,12 @@
-"""Nodes: inventory, locking and job history. Every lock change is a conditional update on the
-node's `rev`, so the lock rules always judge the state they overwrite."""
+"""Nodes: inventory, locking and job history.
+
+Every node write is conditional on the node's `rev` (bumped by each write), so the lock rules
+always judge the state they overwrite. Writes to several nodes at once (lock_many,
+unlock_many) first *claim* each node (a short-lived `claim` field that other writers wait
+for), then change them all in one update: all of them or none, and nobody can slip in
+between. A claim left by a crashed process expires after CLAIM_SECONDS."""
+import time
+import uuid
 from datetime import timedelta
 
 from pymongo import ReturnDocument
@@ -12,6 +19,7 @@ from ..exceptions import InvalidInput, NotFound, Unavailable
 from .runs import BATCH_LIMIT
 
 WRITE_ATTEMPTS = 100
+CLAIM_SECONDS = 30
 NODE_NOT_FOUND = "node not found"
 # Which index serves a node list, by the filters present (most selective first).
 LIST_INDEX_PREFERENCE = ("locked_by", "machine_type", "os_version", "os_type", "locked", "up")
@@ -70,6 +78,15 @@ def create_node(database, request, now):
         raise InvalidInput(f"Node with name {name} already exists") from None
 
 
+def _unclaimed(now):
+    return {"$or": [{"claim": None}, {"claim.expires": {"$lt": now}}]}
+
+
+def _pause(attempt):
+    """Back off while another request holds a node (bounded: about 3 s over all attempts)."""
+    time.sleep(min(0.001 * 2 ** attempt, 0.05))
+
+
 def update_node(database, name, request, now, missing_message=NODE_NOT_FOUND):
     """Apply an update (with the lock rules) to the node's current state; returns the node."""
     _check_vm_host(database, request)
@@ -77,11 +94,13 @@ def update_node(database, name, request, now, missing_message=NODE_NOT_FOUND):
         current = get_node(database, name, missing_message)
         fields = plan_node_update(current, request, now)
         updated = database.nodes.find_one_and_update(
-            {"_id": current["_id"], "rev": current.get("rev")},
-            {"$set": fields, "$inc": {"rev": 1}}, return_document=ReturnDocument.AFTER)
+            {"_id": current["_id"], "rev": current.get("rev"), **_unclaimed(now)},
+            {"$set": fields, "$unset": {"claim": ""}, "$inc": {"rev": 1}},
+            return_document=ReturnDocument.AFTER)
         if updated is not None:
             return updated
-    raise Unavailable("node is being updated concurrently; please retry")
+        _pause(attempt)
+    raise Unavailable("node is busy; please retry")
 
 
 def delete_node(database, name):
@@ -90,22 +109,23 @@ def delete_node(database, name):
     database.jobs.update_many({"target_nodes": name}, {"$pull": {"target_nodes": name}})
 
 
-def _apply_all_or_none(database, nodes, fields):
-    """Set `fields` on every node, each only if unchanged since read. If one was changed
-    meanwhile, undo ours (only where nobody wrote after us) and return None."""
-    done = []
+def _apply_all_or_none(database, nodes, fields, now):
+    """Set `fields` on every node, provided none changed since it was read: claim each (in the
+    given order), then write all in one update. If one cannot be claimed, release ours and
+    return None."""
+    claim = {"id": uuid.uuid4().hex, "expires": now + timedelta(seconds=CLAIM_SECONDS)}
+    ids = [node["_id"] for node in nodes]
     for node in nodes:
-        updated = database.nodes.find_one_and_update(
-            {"_id": node["_id"], "rev": node.get("rev")},
-            {"$set": fields, "$inc": {"rev": 1}}, return_document=ReturnDocument.AFTER)
-        if updated is None:
-            for before, after in done:
-                database.nodes.update_one(
-                    {"_id": after["_id"], "rev": after["rev"]},
-                    {"$set": {key: before.get(key) for key in fields}, "$inc": {"rev": 1}})
+        result = database.nodes.update_one(
+            {"_id": node["_id"], "rev": node.get("rev"), **_unclaimed(now)},
+            {"$set": {"claim": claim}})
+        if not result.matched_count:
+            database.nodes.update_many({"_id": {"$in": ids}, "claim.id": claim["id"]},
+                                       {"$unset": {"claim": ""}})
             return None
-        done.append((node, updated))
-    return [after for before, after in done]
+    database.nodes.update_many({"_id": {"$in": ids}, "claim.id": claim["id"]},
+                               {"$set": fields, "$unset": {"claim": ""}, "$inc": {"rev": 1}})
+    return list(database.nodes.find({"_id": {"$in": ids}}).sort("_id", 1))
 
 
 def lock_many(database, request, now):
@@ -117,14 +137,16 @@ def lock_many(database, request, now):
     fields = {"locked": True, "locked_by": request.locked_by,
               "description": request.description, "locked_since": now}
     for attempt in range(WRITE_ATTEMPTS):
-        candidates = list(database.nodes.find(query).sort("_id", 1)
+        # Nodes another request is changing are not offered.
+        candidates = list(database.nodes.find({**query, **_unclaimed(now)}).sort("_id", 1)
                           .hint(node_index_name("machine_type")).limit(request.count))
         if len(candidates) < request.count:
             raise Unavailable(f"only {len(candidates)} nodes available")
-        locked = _apply_all_or_none(database, candidates, fields)
+        locked = _apply_all_or_none(database, candidates, fields, now)
         if locked is not None:
             return locked
-    raise Unavailable("nodes are being locked concurrently; please retry")
+        _pause(attempt)
+    raise Unavailable("nodes are busy; please retry")
 
 
 def unlock_many(database, names, locked_by, now):
@@ -136,10 +158,11 @@ def unlock_many(database, names, locked_by, now):
         for node in nodes:
             check_lock_rules(node, {"locked": False, "locked_by": locked_by})
         unlocked = _apply_all_or_none(
-            database, nodes, {"locked": False, "locked_by": None, "locked_since": None})
+            database, nodes, {"locked": False, "locked_by": None, "locked_since": None}, now)
         if unlocked is not None:
             return unlocked
-    raise Unavailable("nodes are being unlocked concurrently; please retry")
+        _pause(attempt)
+    raise Unavailable("nodes are busy; please retry")
 
 
 def machine_types(database):

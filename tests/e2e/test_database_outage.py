@@ -7,6 +7,8 @@ import uuid
 import requests
 
 from paddles_mongo.commands.serve import stop, wait_for_mongo
+from paddles_mongo.config import load_settings
+from paddles_mongo.db import Database, create_indexes
 from tests.conftest import free_port, start_secantus
 from tests.e2e.conftest import start_gunicorn, wait_for_http
 
@@ -34,6 +36,9 @@ def test_outage_answers_503_then_the_service_recovers():
     url = f"http://127.0.0.1:{http_port}"
     try:
         wait_for_mongo(mongo_uri, database)
+        indexes = Database(load_settings(path=os.devnull, environ={}, mongo_uri=mongo_uri))
+        create_indexes(indexes)
+        indexes.close()
         wait_for_http(url + "/", server)
         assert requests.post(f"{url}/runs/{RUN}/jobs/", json={"job_id": "1"}).status_code == 200
 

@@ -117,3 +117,12 @@ def test_metrics_count_database_errors(metric_value):
     before = metric_value("paddles_database_errors_total", kind="unavailable")
     assert client.get("/runs/").status_code == 503
     assert metric_value("paddles_database_errors_total", kind="unavailable") == before + 1
+
+
+def test_queries_without_their_indexes_answer_503_naming_the_fix(settings):
+    client = create_app(settings, Database(settings)).test_client()  # no create_indexes
+    client.post(f"/runs/{RUN}/jobs/", json={"job_id": "1"})
+    response = client.get(f"/runs/{RUN}/")
+    assert response.status_code == 503
+    assert response.get_json() == {
+        "message": "database indexes are missing; run scripts/create-indexes"}

@@ -1,0 +1,148 @@
+"""paddles_mongo/gunicorn_config.py: its settings, their overrides, and a real gunicorn on it."""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+import requests
+
+from paddles_mongo.config import ConfigError
+from tests.deploy.support import (
+    BASE_PATH, ROOT, RUN_NAME, VENV_BIN, child_pids, load_config, port_is_open,
+    stored_run_names, wait_for_http, wait_until)
+
+
+def cpus_available():
+    return len(os.sched_getaffinity(0))
+
+
+def test_workers_come_from_paddles_worker_count(monkeypatch):
+    assert load_config(monkeypatch, PADDLES_WORKER_COUNT="3")["workers"] == 3
+
+
+def test_workers_default_to_one_per_available_cpu(monkeypatch):
+    assert load_config(monkeypatch)["workers"] == cpus_available()
+    assert load_config(monkeypatch, PADDLES_WORKER_COUNT="0")["workers"] == cpus_available()
+
+
+def test_negative_worker_count_is_refused(monkeypatch):
+    with pytest.raises(ConfigError, match="worker_count"):
+        load_config(monkeypatch, PADDLES_WORKER_COUNT="-1")
+
+
+@pytest.mark.parametrize("environ", [{}, {"PADDLES_WORKER_COUNT": "3"}])
+def test_timeouts_recycling_and_access_log(monkeypatch, environ):
+    config = load_config(monkeypatch, **environ)
+    assert config["timeout"] == 60
+    assert config["graceful_timeout"] == 30
+    assert config["max_requests"] == 10000
+    assert config["max_requests_jitter"] == 1000
+    assert 0 < config["max_requests_jitter"] < config["max_requests"]
+    assert config["accesslog"] == "-"
+    assert config["preload_app"] is False
+    # A stuck database call fails (socket timeout) before gunicorn kills the worker.
+    from paddles_mongo.config import Settings
+    assert Settings().mongo_socket_timeout_ms / 1000 < config["timeout"]
+
+
+def test_bind_comes_from_server_host_and_port(monkeypatch):
+    assert load_config(monkeypatch)["bind"] == "127.0.0.1:8080"
+    config = load_config(monkeypatch, PADDLES_SERVER_HOST="0.0.0.0", PADDLES_SERVER_PORT="9000")
+    assert config["bind"] == "0.0.0.0:9000"
+    assert load_config(monkeypatch, PADDLES_SERVER_HOST="::1")["bind"] == "[::1]:8080"
+
+
+def printed_config(extra_args=(), gunicorn_cmd_args=None, worker_count="3"):
+    """gunicorn's effective settings (--print-config) with the config file, as a dict."""
+    env = {"PATH": BASE_PATH, "PADDLES_CONFIG": os.devnull, "PADDLES_WORKER_COUNT": worker_count,
+           "PROMETHEUS_MULTIPROC_DIR": os.devnull}
+    if gunicorn_cmd_args is not None:
+        env["GUNICORN_CMD_ARGS"] = gunicorn_cmd_args
+    output = subprocess.run(
+        [os.path.join(VENV_BIN, "gunicorn"), "-c", "paddles_mongo/gunicorn_config.py",
+         *extra_args, "--print-config", "wsgi:app"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True).stdout
+    return dict(re.findall(r"^(\w+)\s+= (.*)$", output, re.MULTILINE))
+
+
+def test_gunicorn_applies_the_file():
+    printed = printed_config()
+    assert printed["workers"] == "3"
+    assert printed["timeout"] == "60"
+    assert printed["graceful_timeout"] == "30"
+    assert printed["max_requests"] == "10000"
+    assert printed["max_requests_jitter"] == "1000"
+    assert printed["accesslog"] == "-"
+
+
+def test_gunicorn_cmd_args_and_the_command_line_override_the_file():
+    printed = printed_config(extra_args=["--graceful-timeout", "12", "--workers", "7"],
+                             gunicorn_cmd_args="--workers 5 --timeout 90 --max-requests 50")
+    assert printed["workers"] == "7"  # the command line wins over GUNICORN_CMD_ARGS
+    assert printed["timeout"] == "90"
+    assert printed["max_requests"] == "50"
+    assert printed["graceful_timeout"] == "12"
+
+
+ROOT_REQUESTS = re.compile(
+    r'^paddles_http_requests_total\{(?=[^}]*endpoint="/")(?=[^}]*method="GET")'
+    r'(?=[^}]*status="200")[^}]*\} (\S+)$', re.MULTILINE)
+
+
+def root_requests_counted(url):
+    match = ROOT_REQUESTS.search(requests.get(url + "/metrics").text)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_two_workers_serve_and_shut_down_gracefully(service_env, tmp_path):
+    """gunicorn on the config file with PADDLES_WORKER_COUNT=2 serves (with /metrics summed over
+    both workers); on SIGTERM it stops accepting, lets a request in progress finish, exits 0
+    within graceful_timeout, and removes its metrics directory."""
+    port = int(service_env["PADDLES_SERVER_PORT"])
+    url = f"http://127.0.0.1:{port}"
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    process = subprocess.Popen(
+        [os.path.join(VENV_BIN, "gunicorn"), "-c", "paddles_mongo/gunicorn_config.py",
+         "--access-logfile", "/dev/null", "wsgi:app"],
+        cwd=ROOT, env={"PATH": BASE_PATH, "HOME": str(tmp_path), "TMPDIR": str(temp),
+                       **service_env})
+    try:
+        wait_for_http(url + "/", process)
+        wait_until(lambda: len(child_pids(process.pid)) == 2, 30, "gunicorn did not run 2 workers")
+        assert requests.get(url + "/").json() == {}
+        assert requests.get(url + "/runs/").status_code == 200
+        assert [path.name for path in temp.iterdir()][0].startswith("paddles-mongo-metrics-")
+
+        # Whichever worker answers /metrics, it counts the requests both workers answered.
+        before = root_requests_counted(url)
+        for _ in range(20):
+            requests.get(url + "/")
+        assert {root_requests_counted(url) for _ in range(6)} == {before + 20}
+
+        # A request in progress: headers and half the body sent.
+        body = json.dumps({"name": RUN_NAME}).encode()
+        in_flight = socket.create_connection(("127.0.0.1", port), timeout=30)
+        in_flight.sendall(b"POST /runs/ HTTP/1.1\r\nHost: test\r\nContent-Type: application/json"
+                          b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:10])
+        time.sleep(1)  # the worker has accepted it and waits for the rest of the body
+        process.send_signal(signal.SIGTERM)
+        time.sleep(1)
+        in_flight.sendall(body[10:])
+        response = b""
+        while chunk := in_flight.recv(65536):
+            response += chunk
+        in_flight.close()
+        assert response.startswith(b"HTTP/1.1 200"), response[:200]
+        assert process.wait(timeout=30 + 5) == 0
+        assert not port_is_open(port)
+        assert list(temp.iterdir()) == []  # the metrics directory is gone
+        assert stored_run_names(service_env["PADDLES_MONGO_URI"]) == [RUN_NAME]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

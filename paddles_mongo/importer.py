@@ -168,13 +168,10 @@ def results_differ(database, summaries):
     return differing
 
 
-def import_lab(source, database, since=None, concurrency=4, progress=None, listing=None):
-    """Copy everything; returns a report dict. `progress(n)` is called as runs are handled;
-    `listing(runs)` once the source's runs are known."""
+def import_lab(source, database, summaries, concurrency=4, progress=None):
+    """Copy the source's nodes, the runs of `summaries` (from Source.runs) and the queues;
+    returns a report dict. `progress(n)` is called as runs are handled."""
     node_names = copy_nodes(source, database)
-    summaries = list(source.runs(since))
-    if listing:
-        listing(summaries)
     pending = [s for s in summaries if not run_is_copied(database, s)]
     if progress:
         progress(len(summaries) - len(pending))

@@ -34,7 +34,7 @@ for _command in COMMANDS:
 def run_script(command_name):
     """Entry point of scripts/COMMAND: the same as `paddles-mongo COMMAND ARGS...`."""
     import sys
-    command = cli.get_command(None, command_name)
+    command = {command.name: command for command in COMMANDS}.get(command_name)
     if command is None:
         sys.exit(f"{command_name}: no such paddles-mongo command")
     command.main(args=sys.argv[1:], prog_name=command_name)

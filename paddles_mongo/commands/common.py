@@ -45,8 +45,13 @@ dry_run_option = click.option("--dry-run", is_flag=True,
 
 @contextmanager
 def progress_bar(total, label):
-    """A progress bar on stderr (shown on a terminal; quiet otherwise); yields `advance(n)`."""
-    with click.progressbar(length=total, label=label, file=click.get_text_stream("stderr")) as bar:
+    """A progress bar on stderr when it is a terminal (quiet in cron and pipes); yields
+    `advance(n)`."""
+    stderr = click.get_text_stream("stderr")
+    if not stderr.isatty():
+        yield lambda count: None
+        return
+    with click.progressbar(length=total, label=label, file=stderr) as bar:
         yield bar.update
 
 

@@ -3,7 +3,7 @@ import requests
 
 from ..importer import Source, import_lab
 from ..timeformat import TimeFormatError, parse_date
-from .common import database_command
+from .common import database_command, progress_bar
 
 
 @click.command("import-from-paddles")
@@ -25,16 +25,12 @@ def import_command(database, settings, url, since, concurrency, retries):
             since = parse_date(since, settings.timezone).isoformat()
         except TimeFormatError as error:
             raise click.BadParameter(str(error), param_hint="--since") from None
-    bar = click.progressbar(length=0, label="copying runs", file=click.get_text_stream("stderr"))
-
-    def listing(runs):
-        bar.length = len(runs)
-        click.echo(f"{len(runs)} runs at {url}", err=True)
-
+    source = Source(url, retries=retries)
     try:
-        with bar:
-            report = import_lab(Source(url, retries=retries), database, since=since,
-                                concurrency=concurrency, progress=bar.update, listing=listing)
+        runs = list(source.runs(since))
+        with progress_bar(len(runs), f"copying {len(runs)} runs") as advance:
+            report = import_lab(source, database, runs, concurrency=concurrency,
+                                progress=advance)
     except requests.RequestException as error:
         raise click.ClickException(f"could not read {url}: {error}") from None
     click.echo(f"runs: {report['runs']} ({report['runs_copied']} copied, "

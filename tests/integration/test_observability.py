@@ -126,3 +126,26 @@ def test_queries_without_their_indexes_answer_503_naming_the_fix(settings):
     assert response.status_code == 503
     assert response.get_json() == {
         "message": "database indexes are missing; run scripts/create-indexes"}
+
+
+def test_sentry_is_initialised_when_a_dsn_is_set(settings, database):
+    import sentry_sdk
+
+    dsn = "http://public@127.0.0.1:9/1"  # loopback; nothing listens, nothing leaves the host
+    sentry_settings = load_settings(path="/dev/null", environ={"SENTRY_DSN": dsn},
+                                    mongo_uri=settings.mongo_uri)
+    try:
+        create_app(sentry_settings, database)
+        client = sentry_sdk.get_client()
+        assert client.dsn == dsn
+        assert client.options["traces_sample_rate"] == 0.1
+    finally:
+        sentry_sdk.init()  # no DSN: disabled again for the other tests
+
+
+def test_sentry_stays_off_without_a_dsn(settings, database):
+    import sentry_sdk
+
+    sentry_sdk.init()
+    create_app(settings, database)
+    assert sentry_sdk.get_client().dsn is None

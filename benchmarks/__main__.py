@@ -72,6 +72,42 @@ def run(url, other, scenarios, concurrency, requests_total, rounds, json_path):
             json.dump(report, out, indent=2)
 
 
+@cli.command()
+@click.argument("mongo_server")
+@click.option("--size", "sizes", multiple=True, default=("100x100", "1000x100"),
+              show_default=True, help="RUNSxJOBS_PER_RUN of each database.")
+@click.option("--port", default=8790, show_default=True)
+@click.option("--concurrency", default=8, show_default=True)
+@click.option("--requests", "requests_total", default=400, show_default=True)
+@click.option("--rounds", default=3, show_default=True)
+@click.option("--json", "json_path", type=click.Path(dir_okay=False))
+def scale(mongo_server, sizes, port, concurrency, requests_total, rounds, json_path):
+    """Run-list latency at several database sizes, served by paddles-mongo (4 workers) on the
+    MongoDB at MONGO_SERVER (mongodb://host:port)."""
+    from .scale import prepare, serve, wait_until_up
+
+    report = {}
+    for size in sizes:
+        runs, jobs_per_run = (int(part) for part in size.split("x"))
+        uri, jobs = prepare(mongo_server, runs, jobs_per_run)
+        server = serve(uri, port)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(url, server)
+            targets = Targets(requests.Session(), url)
+            figures = median_round([measure(url, "run_list", targets, requests_total,
+                                            concurrency) for _ in range(rounds)])
+        finally:
+            server.terminate()
+            server.wait()
+        report[size] = {"runs": runs, "jobs": jobs, **figures}
+        click.echo(f"{runs:6} runs {jobs:8} jobs: run list {figures['rps']:7.1f} req/s "
+                   f"p50 {figures['p50_ms']:7.1f} ms p95 {figures['p95_ms']:7.1f} ms")
+    if json_path:
+        with open(json_path, "w") as out:
+            json.dump(report, out, indent=2)
+
+
 def describe(scenario, figures):
     parts = [f"{scenario:15}"]
     for label in ("A", "B"):

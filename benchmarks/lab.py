@@ -29,13 +29,14 @@ def _hex(rng, length):
 
 
 class Lab:
-    def __init__(self, seed=1, runs=200, jobs_per_run=100, big_run_jobs=320, nodes=40):
+    def __init__(self, seed=1, runs=200, jobs_per_run=100, big_run_jobs=320, nodes=40,
+                 first_run=0):
         self.rng = random.Random(seed)
         self.nodes = [f"{MACHINE_TYPES[i % 2]}{i:03d}.front.sepia.ceph.com" for i in range(nodes)]
         self.start = datetime(2026, 1, 5, 3, 0, 0)
         self.runs = [self._run(index, big_run_jobs if index % 50 == 0 else
                                self.rng.randint(jobs_per_run // 4, jobs_per_run * 7 // 4))
-                     for index in range(runs)]
+                     for index in range(first_run, first_run + runs)]
 
     def _run(self, index, job_count):
         rng = self.rng

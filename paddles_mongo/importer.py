@@ -115,11 +115,11 @@ def copy_run(source, database, name, node_names):
     fields.update({key: parse_wire_date(run.get(key)) for key in RUN_DATES})
     database.runs.update_one(
         {"name": name},
-        {"$set": fields, "$setOnInsert": {"status": "empty", "status_rev": 0, "sha1s": [],
-                                          "flavors": []}},
+        {"$set": fields, "$setOnInsert": {
+            key: value for key, value in run_service.new_run(name, None, "UTC").items()
+            if key not in fields and key != "name"}},
         upsert=True)
-    run_service.refresh_run_status(database, database.runs.find_one({"name": name},
-                                                                    run_service.RUN_STATE))
+    run_service.refresh_run(database, name)  # `started` stays the source's
     return len(jobs)
 
 

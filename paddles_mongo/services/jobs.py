@@ -62,10 +62,8 @@ def _link_nodes(database, write):
 
 def _after_job_write(database, run_name, write):
     _link_nodes(database, write)
-    run = runs.touch_run(database, run_name, write.run_fields)
-    if run is not None and write.changed_fields:
-        # A run entering `running` starts when the job that made it so started.
-        runs.refresh_run_status(database, run, write.started)
+    runs.record_job_write(database, run_name, write.run_fields, bool(write.changed_fields),
+                          write.started)
 
 
 def create_job(database, settings, run_name, request, now):
@@ -119,9 +117,7 @@ def delete_job(database, run_name, job_id):
         {"run": run_name, "job_id": job_id}, projection={"_id": 1})
     if deleted is None:
         raise NotFound("attempted to delete a non-existent job")
-    run = database.runs.find_one({"name": run_name}, runs.RUN_STATE)
-    if run is not None:
-        runs.refresh_run_status(database, run)
+    runs.refresh_run(database, run_name)
 
 
 def search_jobs(database, skip, limit, description=None, status=None, sha1=None, branch=None,

@@ -39,9 +39,7 @@ def _batches(cursor, size=BATCH):
 
 def refresh_runs(database, names, progress=_none):
     for name in names:
-        run = database.runs.find_one({"name": name}, runs.RUN_STATE)
-        if run is not None:
-            runs.refresh_run_status(database, run)
+        runs.refresh_run(database, name)
         progress(1)
 
 
@@ -83,7 +81,7 @@ def recount(database, names=None, check=False, progress=_none):
     query = {"name": {"$in": names}} if names else {}
     differing = {}
     kept = dict.fromkeys(runs.stored_summary(None), 1)
-    cursor = database.runs.find(query, {"name": 1, "status_rev": 1, **kept}).sort("_id", 1)
+    cursor = database.runs.find(query, {"name": 1, **kept}).sort("_id", 1)
     for batch in _batches(cursor):
         summaries = runs.summarize_runs(database, [run["name"] for run in batch])
         for run in batch:
@@ -91,7 +89,7 @@ def recount(database, names=None, check=False, progress=_none):
             if {key: run.get(key) for key in expected} != expected:
                 differing[run["name"]] = (run.get("status"), expected["status"])
                 if not check:
-                    runs.refresh_run_status(database, run)
+                    runs.refresh_run(database, run["name"])
         progress(len(batch))
     return differing
 

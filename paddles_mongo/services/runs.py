@@ -3,12 +3,11 @@ from pymongo.errors import DuplicateKeyError
 
 from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
 from ..domain.runs import RESULT_STATUSES, derive_run_status, empty_results
-from ..exceptions import InvalidInput, NotFound, Unavailable
+from ..exceptions import InvalidInput, NotFound
 from ..timeformat import local_to_utc
 
-STATUS_WRITE_ATTEMPTS = 50
 BATCH_LIMIT = 100_000  # documents per reply; a whole page, within MongoDB's 16 MiB per reply
-RUN_STATE = {"name": 1, "status": 1, "status_rev": 1}
+UNCHANGED = object()  # refresh_run: leave `started` as it is
 
 
 def new_run(name, now, tz_name):
@@ -22,7 +21,9 @@ def new_run(name, now, tz_name):
         "started": None,
         "updated": None,
         **stored_summary(None),
-        "status_rev": 0,  # bumped by every summary write; see refresh_run_status
+        # Job writes counted, the newest count a summary is being taken for, and the count the
+        # stored summary includes (see summarize).
+        "writes": 0, "summarizing": 0, "summarized": 0,
     }
 
 
@@ -73,11 +74,27 @@ def ensure_run(database, name, now, tz_name):
             continue  # a concurrent request created it first; the retry matches it
 
 
-def touch_run(database, name, fields):
-    """$set `fields` on the run; returns its name/status/status_rev, or None if it is gone."""
-    return database.runs.find_one_and_update(
-        {"name": name}, {"$set": fields}, projection=RUN_STATE,
-        return_document=ReturnDocument.AFTER)
+def record_job_write(database, name, fields, summary_changed, job_started):
+    """After a job write: $set `fields` on its run (updated, suite/branch/machine_type
+    corrections), and when the write changed what the run keeps from its jobs, count it and
+    bring the stored summary up to date."""
+    update = {"$set": fields}
+    if summary_changed:
+        update["$inc"] = {"writes": 1}
+    run = database.runs.find_one_and_update({"name": name}, update, projection={"writes": 1},
+                                            return_document=ReturnDocument.AFTER)
+    if run is not None and summary_changed:
+        summarize(database, name, run["writes"], job_started)
+
+
+def refresh_run(database, name, job_started=UNCHANGED):
+    """Bring the run's stored summary up to date with its jobs (after writes that bypass
+    record_job_write: deletions, maintenance, imports)."""
+    run = database.runs.find_one_and_update({"name": name}, {"$inc": {"writes": 1}},
+                                            projection={"writes": 1},
+                                            return_document=ReturnDocument.AFTER)
+    if run is not None:
+        summarize(database, name, run["writes"], job_started)
 
 
 def _results_pipeline(names):
@@ -119,28 +136,27 @@ def summarize_runs(database, names):
     return summaries
 
 
-def refresh_run_status(database, run, job_started=None):
-    """Store what the run keeps from its jobs (stored_summary) exactly, whatever other writers
-    do: the results pipeline counts, this writes.
+def summarize(database, name, writes, job_started=UNCHANGED):
+    """Make the run's stored summary (stored_summary) include every job write counted up to
+    `writes`, exactly, whatever other writers do, and without a retry.
 
-    `run` holds name/status/status_rev as read after our job write. The write only lands if
-    nobody stored a summary since that read; otherwise we re-read and recount. So the last
-    stored values always come from a count taken after every job write that preceded it.
+    Each job write is made, then counted (`writes`, atomically), then summarized. A summary
+    claims the count it will cover (`summarizing`) before it counts the jobs, so it includes
+    every write counted up to there; it is stored only over an older one (`summarized`). A
+    writer whose count is already claimed by a newer summary skips counting: under many
+    concurrent writers of one run, few of them count its jobs.
     """
-    for attempt in range(STATUS_WRITE_ATTEMPTS):
-        fields = stored_summary(summarize_runs(database, [run["name"]])[run["name"]])
-        status = fields["status"]
-        if status == "running" and run["status"] != "running":
-            fields["started"] = job_started
-        result = database.runs.update_one(
-            {"name": run["name"], "status_rev": run["status_rev"]},
-            {"$set": fields, "$inc": {"status_rev": 1}})
-        if result.matched_count:
-            return status
-        run = database.runs.find_one({"name": run["name"]}, RUN_STATE)
-        if run is None:
-            return None  # deleted meanwhile
-    raise Unavailable("run status is being updated concurrently; please retry")
+    before = database.runs.find_one_and_update(
+        {"name": name}, {"$max": {"summarizing": writes}},
+        projection={"summarizing": 1, "status": 1}, return_document=ReturnDocument.BEFORE)
+    if before is None or before.get("summarizing", 0) >= writes:
+        return
+    fields = stored_summary(summarize_runs(database, [name])[name])
+    fields["summarized"] = writes
+    if (job_started is not UNCHANGED and fields["status"] == "running"
+            and before.get("status") != "running"):
+        fields["started"] = job_started  # the run starts when the job that made it run did
+    database.runs.update_one({"name": name, "summarized": {"$lt": writes}}, {"$set": fields})
 
 
 def delete_run(database, name):

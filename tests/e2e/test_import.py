@@ -320,26 +320,45 @@ def run_path(name):
     return f"/runs/{quote(name, safe='')}/"
 
 
-def assert_run_copied(source, destination, name):
+def run_differences(source, destination, name):
+    """Every way the destination's run JSON (with its jobs) differs from the source's."""
     theirs = source.get(run_path(name))
     ours = destination.get(run_path(name))
-    assert theirs["href"] == [f"{source.url}/runs/{name}/"]
-    assert ours["href"] == [f"{DESTINATION_ADDRESS}/runs/{name}/"]
+    differences = []
+    if theirs["href"] != [f"{source.url}/runs/{name}/"]:
+        differences.append((name, "source href", theirs["href"]))
+    if ours["href"] != [f"{DESTINATION_ADDRESS}/runs/{name}/"]:
+        differences.append((name, "href", ours["href"]))
+    if set(ours) != set(theirs):
+        differences.append((name, "keys", sorted(ours), sorted(theirs)))
     for key in RUN_KEYS:
-        assert ours[key] == theirs[key], (name, key, ours[key], theirs[key])
-    assert [job["job_id"] for job in ours["jobs"]] == [job["job_id"] for job in theirs["jobs"]]
+        if ours.get(key) != theirs.get(key):
+            differences.append((name, key, ours.get(key), theirs.get(key)))
+    our_ids = [job["job_id"] for job in ours.get("jobs", [])]
+    their_ids = [job["job_id"] for job in theirs["jobs"]]
+    if our_ids != their_ids:
+        differences.append((name, "job ids", our_ids, their_ids))
+        return differences
     for our_job, their_job in zip(ours["jobs"], theirs["jobs"]):
-        assert list(our_job) == list(their_job), (name, our_job["job_id"])
+        if list(our_job) != list(their_job):
+            differences.append((name, our_job["job_id"], "keys", list(our_job), list(their_job)))
         for key in their_job:
-            assert our_job[key] == their_job[key], (name, our_job["job_id"], key)
-    assert set(ours) == set(theirs)
+            if our_job.get(key) != their_job[key]:
+                differences.append((name, our_job["job_id"], key, our_job.get(key),
+                                    their_job[key]))
+    return differences
+
+
+def assert_run_copied(source, destination, name):
+    assert run_differences(source, destination, name) == []
 
 
 def assert_lab_copied(source, destination, names=None):
     """Everything the destination serves equals what the source serves."""
     names = source.names if names is None else names
-    for name in names:
-        assert_run_copied(source, destination, name)
+    differences = [difference for name in names
+                   for difference in run_differences(source, destination, name)]
+    assert differences == []
     # the run lists, and the stored status the filters read
     assert ({run["name"] for run in destination.get("/runs/?count=1000")} == set(names))
     stored = "/runs/?count=1000&fields=name,status"
@@ -464,7 +483,7 @@ def test_import_copies_the_whole_lab_field_by_field(source, destination):
     nodes = len(source.get("/nodes/"))
     result = import_lab(destination, source.url)
     assert imported(result) == (RUN_COUNT, RUN_COUNT, 0, jobs, nodes, 3)
-    assert f"{RUN_COUNT} runs at {source.url}" in result.stderr
+    assert result.stderr == ""  # progress only on a terminal
     assert_lab_copied(source, destination)
     assert_no_duplicates(destination.database)
     assert destination.database.jobs.count_documents({}) == jobs

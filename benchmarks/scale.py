@@ -1,0 +1,79 @@
+"""Does a run list cost the same in a big database as in a small one? Fill databases of several
+sizes directly (the same documents the API would store, written with the importer's code, at
+bulk speed), serve each with gunicorn, and measure the run list."""
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import requests
+
+from paddles_mongo.config import load_settings
+from paddles_mongo.db import Database, create_indexes
+from paddles_mongo.importer import job_document
+from paddles_mongo.services import maintenance
+from paddles_mongo.services.runs import new_run
+from paddles_mongo.timeformat import utcnow
+
+from .lab import Lab
+
+RUNS_PER_BATCH = 20
+
+
+def fill(database, runs, jobs_per_run, seed=1):
+    """Write `runs` runs of about `jobs_per_run` jobs each; returns the number of jobs."""
+    now = utcnow()
+    total = 0
+    for first in range(0, runs, RUNS_PER_BATCH):
+        lab = Lab(seed=seed + first, runs=min(RUNS_PER_BATCH, runs - first),
+                  jobs_per_run=jobs_per_run, first_run=first)
+        nodes = set(lab.nodes)
+        for offset, run in enumerate(lab.runs):
+            posted = now - timedelta(minutes=runs - first - offset)
+            database.runs.insert_one({**new_run(run["name"], posted, "UTC")})
+            documents = []
+            for job in run["jobs"]:
+                wire = {**job, "status": job["final"], "success": job["final"] == "pass",
+                        "posted": str(posted), "updated": str(posted), "started": str(posted),
+                        "timestamp": job["timestamp"].replace("_", " ")}
+                documents.append(job_document(run["name"], wire, nodes))
+            database.jobs.insert_many(documents, ordered=False)
+            total += len(documents)
+    maintenance.recount(database)
+    return total
+
+
+def serve(mongo_uri, port):
+    env = {**os.environ, "PADDLES_MONGO_URI": mongo_uri, "PADDLES_SERVER_PORT": str(port),
+           "PADDLES_WORKER_COUNT": "4", "PADDLES_LOG_LEVEL": "WARNING"}
+    config = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "paddles_mongo", "gunicorn_config.py")
+    return subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", config,
+                             "--access-logfile", "/dev/null", "paddles_mongo:create_app()"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_until_up(url, process):
+    for _ in range(600):
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn exited")
+        try:
+            if requests.get(url + "/health", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        import time
+        time.sleep(0.1)
+    raise RuntimeError("gunicorn did not start")
+
+
+def prepare(mongo_server, runs, jobs_per_run):
+    """A filled database named after its size; returns (uri, number of jobs)."""
+    uri = f"{mongo_server.rstrip('/')}/scale_{runs}x{jobs_per_run}"
+    database = Database(load_settings(path=os.devnull, environ={}, mongo_uri=uri))
+    try:
+        database.client.drop_database(database.db.name)
+        create_indexes(database)
+        return uri, fill(database, runs, jobs_per_run)
+    finally:
+        database.close()

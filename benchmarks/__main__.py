@@ -28,13 +28,15 @@ def cli():
               help="Average; sizes vary from a quarter to 1.75x, one run in 50 has 320.")
 @click.option("--seed", default=1, show_default=True)
 @click.option("--concurrency", default=8, show_default=True)
-def load(url, runs, jobs_per_run, seed, concurrency):
+@click.option("--lifecycle", is_flag=True,
+              help="PUT every job running before its result (three requests per job).")
+def load(url, runs, jobs_per_run, seed, concurrency, lifecycle):
     """Load the lab into the server at URL (a fresh database)."""
     lab = Lab(seed=seed, runs=runs, jobs_per_run=jobs_per_run)
     total = sum(len(run["jobs"]) for run in lab.runs)
     started = time.perf_counter()
     with click.progressbar(length=total, label=f"{runs} runs, {total} jobs") as bar:
-        load_lab(url, lab, concurrency=concurrency, progress=bar.update)
+        load_lab(url, lab, concurrency=concurrency, progress=bar.update, lifecycle=lifecycle)
     click.echo(f"loaded {total} jobs in {time.perf_counter() - started:.0f} s")
 
 

@@ -72,7 +72,7 @@ def create_job(database, settings, run_name, request, now):
     write = plan_job_write(None, request, now)
     runs.ensure_run(database, run_name, now, settings.timezone)
     given_id = write.job_fields.pop("job_id", None)
-    for attempt in range(JOB_WRITE_ATTEMPTS):
+    for _attempt in range(JOB_WRITE_ATTEMPTS):
         job_id = given_id or next_job_id(database)
         document = {"run": run_name, "job_id": job_id, "posted": now, "started": None,
                     "target_nodes": [], "rev": 0, **_storable(write.job_fields)}
@@ -92,7 +92,7 @@ def create_job(database, settings, run_name, request, now):
 def update_job(database, run_name, job_id, request, now):
     """Merge `request` into the job (the stored document is never replaced). Concurrent writers
     of one job are serialised by a revision check: each write applies to the state it read."""
-    for attempt in range(JOB_WRITE_ATTEMPTS):
+    for _attempt in range(JOB_WRITE_ATTEMPTS):
         current = database.jobs.find_one(
             {"run": run_name, "job_id": job_id},
             {"job_id": 1, "status": 1, "success": 1, "priority": 1, "sha1": 1, "flavor": 1,

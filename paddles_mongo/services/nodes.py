@@ -44,7 +44,7 @@ def vm_hosts(database, nodes):
     """{name: node} of every VM host the nodes refer to, following hosts of hosts."""
     hosts = {node["name"]: node for node in nodes}
     wanted = {node["vm_host"] for node in nodes if node.get("vm_host")} - set(hosts)
-    for depth in range(MAX_HOST_DEPTH):
+    for _depth in range(MAX_HOST_DEPTH):
         if not wanted:
             break
         found = list(database.nodes.find({"name": {"$in": sorted(wanted)}}))

@@ -36,7 +36,7 @@ def create_queue(database, request, now):
 
 
 def update_queue(database, request, now):
-    for attempt in range(WRITE_ATTEMPTS):
+    for _attempt in range(WRITE_ATTEMPTS):
         current = get_queue(database, request["queue"])
         fields = plan_queue_update(current, request, now)
         result = database.queues.update_one({"_id": current["_id"], "rev": current.get("rev")},

@@ -65,7 +65,7 @@ def create_run(database, name, now, tz_name):
 
 def ensure_run(database, name, now, tz_name):
     """Create the run if it does not exist; never modifies an existing one."""
-    for attempt in range(2):
+    for _attempt in range(2):
         try:
             database.runs.update_one(
                 {"name": name}, {"$setOnInsert": new_run(name, now, tz_name)}, upsert=True)

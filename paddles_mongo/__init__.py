@@ -12,6 +12,7 @@ from .db import Database
 from .errors import register_error_handlers
 from .logs import configure_logging, finish_request, start_request
 from .metrics import JobStatusCounter
+from .page_cache import PageCache
 
 __version__ = "0.1.0"
 
@@ -91,6 +92,7 @@ def create_app(settings=None, database=None):
         settings=settings,
         database=database or Database(settings),
         job_status_counter=JobStatusCounter(settings),
+        run_pages=PageCache(settings.run_page_cache_mb * 1024 * 1024),
     )
     api = Api(app)
     for blueprint in BLUEPRINTS:

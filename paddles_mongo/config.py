@@ -26,6 +26,7 @@ class Settings:
     default_latest_runs_count: int = 25
     default_jobs_count: int = 10
     max_content_length: int = 8 * 1024 * 1024
+    run_page_cache_mb: int = 64
     timezone: str = "UTC"
     server_host: str = "127.0.0.1"
     server_port: int = 8080

@@ -11,6 +11,7 @@ from ..config import Settings
 from ..errors import validation_message
 from ..exceptions import InvalidInput
 from ..metrics import JobStatusCounter
+from ..page_cache import PageCache
 from ..storage import UnstorableValue, check_storable
 
 BAD_JSON = "could not decode JSON body"
@@ -22,6 +23,7 @@ class Services:
     settings: Settings
     database: Database
     job_status_counter: JobStatusCounter
+    run_pages: PageCache
 
 
 def services():

@@ -76,13 +76,11 @@ def ensure_run(database, name, now, tz_name):
 
 def record_job_write(database, name, fields, summary_changed, job_started):
     """After a job write: $set `fields` on its run (updated, suite/branch/machine_type
-    corrections), and when the write changed what the run keeps from its jobs, count it and
-    bring the stored summary up to date."""
-    update = {"$set": fields}
-    if summary_changed:
-        update["$inc"] = {"writes": 1}
-    run = database.runs.find_one_and_update({"name": name}, update, projection={"writes": 1},
-                                            return_document=ReturnDocument.AFTER)
+    corrections), count the write, and when it changed what the run keeps from its jobs, bring
+    the stored summary up to date."""
+    run = database.runs.find_one_and_update(
+        {"name": name}, {"$set": fields, "$inc": {"writes": 1}}, projection={"writes": 1},
+        return_document=ReturnDocument.AFTER)
     if run is not None and summary_changed:
         summarize(database, name, run["writes"], job_started)
 

@@ -1,31 +1,17 @@
 """MongoDB commands per request, counted with a pymongo CommandListener: list pages cost the
 same whatever their size, writes a small fixed number."""
 import pytest
-from pymongo import monitoring
 
 from paddles_mongo import create_app
 from paddles_mongo.db import Database, create_indexes
+from tests.integration.conftest import CommandRecorder
 
 RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
 
 
-class CommandCounter(monitoring.CommandListener):
-    def __init__(self):
-        self.commands = []
-
-    def started(self, event):
-        self.commands.append(event.command_name)
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-
 @pytest.fixture
 def counted(settings):
-    counter = CommandCounter()
+    counter = CommandRecorder()
     database = Database(settings, event_listeners=[counter])
     create_indexes(database)
     client = create_app(settings, database).test_client()
@@ -113,3 +99,9 @@ def test_job_put_without_status_change_uses_three_commands(counted):
 def test_job_get_uses_one_command(counted):
     make_runs(counted, 1)
     assert counted("GET", f"/runs/{RUN}-0/jobs/1/") == ["find"]
+
+
+def test_a_run_page_read_again_is_served_from_the_cache_with_one_command(counted):
+    make_runs(counted, 1, jobs_per_run=30)
+    assert counted("GET", f"/runs/{RUN}-0/") == ["find", "find"]
+    assert counted("GET", f"/runs/{RUN}-0/") == ["find"]

@@ -48,22 +48,24 @@ def load(url, runs, jobs_per_run, seed, concurrency, lifecycle):
 @click.option("--concurrency", default=8, show_default=True)
 @click.option("--requests", "requests_total", default=200, show_default=True,
               help="Requests per scenario and round.")
+@click.option("--seconds", type=float,
+              help="Measure each round for this long instead of a number of requests.")
 @click.option("--rounds", default=3, show_default=True, help="Figures are medians of rounds.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write figures here.")
-def run(url, other, scenarios, concurrency, requests_total, rounds, json_path):
+def run(url, other, scenarios, concurrency, requests_total, seconds, rounds, json_path):
     """Measure each scenario: req/s, p50, p95, bytes per response, errors."""
     servers = {"A": url.rstrip("/")}
     if other:
         servers["B"] = other.rstrip("/")
     targets = Targets(requests.Session(), servers["A"])
     report = {"servers": servers, "concurrency": concurrency, "requests": requests_total,
-              "rounds": rounds, "scenarios": {}}
+              "seconds": seconds, "rounds": rounds, "scenarios": {}}
     for scenario in scenarios or SCENARIOS:
         measured = {label: [] for label in servers}
         for _ in range(rounds):
             for label, server in servers.items():  # A B A B ...
                 measured[label].append(measure(server, scenario, targets, requests_total,
-                                               concurrency))
+                                               concurrency, seconds))
         figures = {label: median_round(values) for label, values in measured.items()}
         if other:
             figures["ratio_rps"] = round(figures["A"]["rps"] / figures["B"]["rps"], 2)

@@ -14,18 +14,23 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def measure(url, scenario, targets, requests_total, concurrency):
-    """One round of `scenario` against `url`: req/s, p50, p95, bytes and errors."""
+def measure(url, scenario, targets, requests_total, concurrency, seconds=None):
+    """One round of `scenario` against `url`: req/s, p50, p95, bytes and errors. Each client
+    sends its share of `requests_total`, or, with `seconds`, as many as it can until then."""
     make = SCENARIOS[scenario]
     shared = make(targets)
     lock = threading.Lock()
     per_client = max(1, requests_total // concurrency)
+    deadline = time.perf_counter() + seconds if seconds else None
+
+    def more(sent):
+        return time.perf_counter() < deadline if deadline else sent < per_client
 
     def client(_):
         session = requests.Session()
         stream = make(targets) if scenario in SEQUENTIAL else None
         results = []
-        for _ in range(per_client):
+        while more(len(results)):
             if stream is not None:
                 method, path, body = next(stream)
             else:

@@ -14,7 +14,8 @@ class Targets:
     with the same lab)."""
 
     def __init__(self, session, url):
-        runs = session.get(f"{url}/runs/", params={"count": 400}).json()
+        runs = session.get(f"{url}/runs/", params={"count": 10000}).json()
+        self.deep_page = max(2, len(runs) // 25)  # the last full page of 25
         finished = [run for run in runs if run["status"].startswith("finished")] or runs
         self.big_run = max(runs, key=lambda run: run["results"]["total"])["name"]
         self.run = finished[len(finished) // 2]["name"]
@@ -28,7 +29,7 @@ def run_list(t):
 
 
 def run_list_deep(t):
-    return itertools.repeat(("GET", "/runs/?count=25&page=7", None))
+    return itertools.repeat(("GET", f"/runs/?count=25&page={t.deep_page}", None))
 
 
 def filter_route(t):

@@ -100,7 +100,7 @@ def run_is_copied(database, summary):
     ours = database.runs.find_one({"name": summary["name"]}, {"updated": 1})
     if ours is None or ours.get("updated") != parse_wire_date(summary.get("updated")):
         return False
-    count = database.jobs.count_documents({"run": summary["name"]}, hint="run_job_id_unique")
+    count = database.jobs.count_documents({"run": summary["name"]})
     return count == summary.get("jobs_count", summary["results"]["total"])
 
 

@@ -7,9 +7,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
+from pathlib import Path
 
 import pytest
+import requests
 from pymongo import MongoClient
 
 from paddles_mongo import create_app
@@ -30,6 +33,40 @@ def start_secantus(data_dir, port):
         [daemon, "--host", "127.0.0.1", "--port", str(port), "--storage-path", data_dir,
          "--standalone", "--log-level", "ERROR"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_for_http(url, process, timeout=60):
+    """Wait until GET url answers 200 while `process` (the server, or what starts it) lives."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"{process.args[0]} exited with code {process.returncode}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer 200 within {timeout} s")
+
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+def script_env(uri, **extra_env):
+    """The environment of a script run as an operator would: none of our PADDLES_* settings,
+    PADDLES_MONGO_URI=`uri`, 5 s to find the database, then `extra_env`."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PADDLES_")}
+    env.update({"PADDLES_MONGO_URI": uri, "PADDLES_MONGO_SERVER_SELECTION_TIMEOUT_MS": "5000",
+                **extra_env})
+    return env
+
+
+def run_script(name, uri, *args, timeout=180, **extra_env):
+    """Run scripts/`name` on the database at `uri` (see script_env); the CompletedProcess."""
+    return subprocess.run([sys.executable, str(SCRIPTS / name), *map(str, args)],
+                          env=script_env(uri, **extra_env), capture_output=True, text=True,
+                          timeout=timeout, cwd="/", stdin=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@ import re
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from ..db import POSTED_ORDER, search_index_name
+from ..db import POSTED_ORDER, index_hint, search_index_name
 from ..domain.jobs import plan_job_write
 from ..domain.nodes import new_node
 from ..exceptions import InvalidInput, NotFound, Unavailable
@@ -36,15 +36,15 @@ def find_job(database, run_name, job_id, projection=None):
 
 
 def run_jobs(database, run_name, status=None, projection=None, by_job_id=False):
-    """The run's jobs, newest `posted` first, or in job_id order."""
-    query = {"run": run_name}
-    if status:
-        query["status"] = status
-    order, index = (([("job_id", 1)], "run_job_id_unique") if by_job_id
-                    else ([("posted", -1), ("_id", -1)], "run_posted"))
+    """The run's jobs, newest `posted` first, or in job_id order; only those with `status` if
+    given (picked here from the run's jobs: the query stays on the run index alone)."""
+    if status and projection is not None:
+        projection = {**projection, "status": 1}
+    order = [("job_id", 1)] if by_job_id else [("posted", -1), ("_id", -1)]
     # One batch for the whole run, up to MongoDB's 16 MiB reply limit.
-    return list(database.jobs.find(query, projection).sort(order).hint(index)
-                .batch_size(runs.BATCH_LIMIT))
+    jobs = database.jobs.find({"run": run_name}, projection).sort(order)
+    jobs = jobs.batch_size(runs.BATCH_LIMIT)
+    return [job for job in jobs if job.get("status") == status] if status else list(jobs)
 
 
 def _link_nodes(database, write):
@@ -138,6 +138,6 @@ def search_jobs(database, skip, limit, description=None, status=None, sha1=None,
         query["posted"] = posted
     index = next((search_index_name(field) for field in ("sha1", "user", "branch", "status")
                   if field in query), search_index_name("posted"))
-    cursor = (database.jobs.find(query).sort(POSTED_ORDER).hint(index)
+    cursor = (database.jobs.find(query, **index_hint(query, index)).sort(POSTED_ORDER)
               .skip(skip).limit(limit).batch_size(min(limit, runs.BATCH_LIMIT)))
     return list(cursor)

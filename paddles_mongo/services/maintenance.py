@@ -96,7 +96,7 @@ def recount(database, names=None, check=False, progress=_none):
 
 def delete_run(database, name, dry_run=False):
     """Returns the number of jobs deleted with the run."""
-    count = database.jobs.count_documents({"run": name}, hint="run_job_id_unique")
+    count = database.jobs.count_documents({"run": name})
     if not dry_run:
         runs.delete_run(database, name)
     return count
@@ -237,7 +237,7 @@ def node_jobs(database, prefix, count):
         bound["$lt"] = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     return list(database.jobs.find({"target_nodes": bound}, {"run": 1, "job_id": 1,
                                                               "updated": 1})
-                .sort([("updated", -1), ("_id", -1)]).hint("target_nodes_updated").limit(count))
+                .sort([("updated", -1), ("_id", -1)]).limit(count))
 
 
 def node_stats(database, now, days, machine_type=None):
@@ -248,7 +248,7 @@ def node_stats(database, now, days, machine_type=None):
     if machine_type:
         query["machine_type"] = machine_type
     rows = []
-    for job in database.jobs.find(query).sort("_id", 1).hint("posted"):
+    for job in database.jobs.find(query, hint="posted").sort("_id", 1):
         runtime = (job["updated"] - job["started"]).total_seconds() if job.get("updated") else None
         duration = job.get("duration")
         rows.append({

@@ -12,7 +12,7 @@ from datetime import timedelta
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from ..db import POSTED_ORDER, node_index_name
+from ..db import POSTED_ORDER, index_hint, node_index_name
 from ..domain.nodes import check_lock_rules, new_node, plan_node_update
 from ..domain.runs import JOB_STATUSES
 from ..exceptions import InvalidInput, NotFound, Unavailable
@@ -31,10 +31,9 @@ def list_nodes(database, filters, limit=None):
     in insertion order."""
     query = {field: {"$in": value} if isinstance(value, list) else value
              for field, value in filters.items()}
-    cursor = database.nodes.find(query).sort("_id", 1)
-    hint = next((node_index_name(f) for f in LIST_INDEX_PREFERENCE if f in query), None)
-    if hint:
-        cursor = cursor.hint(hint)
+    index = next((node_index_name(f) for f in LIST_INDEX_PREFERENCE if f in query), None)
+    cursor = database.nodes.find(query, **(index_hint(query, index) if index else {}))
+    cursor = cursor.sort("_id", 1)
     if limit:
         cursor = cursor.limit(limit)
     return list(cursor.batch_size(BATCH_LIMIT))
@@ -185,7 +184,7 @@ def job_stats(database, machine_type, since_days, now):
     pipeline.append({"$group": {"_id": {"node": "$target_nodes", "status": "$status"},
                                 "count": {"$sum": 1}}})
     stats = {}
-    for row in database.jobs.aggregate(pipeline, hint="posted"):
+    for row in database.jobs.aggregate(pipeline, **index_hint(match, "posted")):
         status = row["_id"].get("status") or "unknown"
         counts = stats.setdefault(row["_id"]["node"], {})
         counts[status] = counts.get(status, 0) + row["count"]
@@ -198,8 +197,8 @@ def node_jobs(database, name, skip, limit, job_name=None, status=None):
         query["name"] = job_name
     if status:
         query["status"] = status
-    cursor = (database.jobs.find(query).sort(POSTED_ORDER).hint("target_nodes_posted")
-              .skip(skip).batch_size(BATCH_LIMIT))
+    cursor = (database.jobs.find(query, **index_hint(query, "target_nodes_posted"))
+              .sort(POSTED_ORDER).skip(skip).batch_size(BATCH_LIMIT))
     if limit:
         cursor = cursor.limit(limit)
     return list(cursor)
@@ -209,6 +208,6 @@ def node_job_stats(database, name):
     counts = dict.fromkeys(JOB_STATUSES, 0)
     pipeline = [{"$match": {"target_nodes": name}},
                 {"$group": {"_id": "$status", "count": {"$sum": 1}}}]
-    for row in database.jobs.aggregate(pipeline, hint="target_nodes_posted"):
+    for row in database.jobs.aggregate(pipeline):
         counts[row["_id"] or "unknown"] += row["count"]
     return counts

@@ -1,8 +1,9 @@
-"""Run filter routes, `/runs/queued/`: queries built from a RunFilter, each with the index that
-serves it named explicitly (a hint), so no filter ever scans a collection, whatever the planner."""
+"""Run filter routes, `/runs/queued/`: queries built from a RunFilter. A query on several fields
+names the index that serves it (a hint, by the most selective dimension), so no filter ever
+scans a collection, whatever the planner."""
 import re
 
-from ..db import SCHEDULED_ORDER, filter_index_name
+from ..db import SCHEDULED_ORDER, filter_index_name, index_hint
 from ..domain.filters import RUN_FIELDS
 from .runs import BATCH_LIMIT
 
@@ -51,8 +52,9 @@ def filtered_runs(database, run_filter, skip=0, limit=None, since=None):
     """Matching runs, newest `scheduled` first. `limit` None: all of them."""
     if run_filter.empty or limit == 0:
         return []
-    cursor = (database.runs.find(filter_query(run_filter, since)).sort(SCHEDULED_ORDER)
-              .hint(filter_hint(run_filter)))
+    query = filter_query(run_filter, since)
+    cursor = (database.runs.find(query, **index_hint(query, filter_hint(run_filter)))
+              .sort(SCHEDULED_ORDER))
     if limit is not None:
         cursor = cursor.skip(skip).limit(limit).batch_size(min(limit, BATCH_LIMIT))
     else:
@@ -75,9 +77,10 @@ def filter_values(database, run_filter):
             pipeline.append({"$unwind": f"${field}"})
         key = DAY_OF_SCHEDULED if field == "scheduled" else f"${field}"
         pipeline.append({"$group": {"_id": key}})
+        hint = {"hint": filter_index_name(field)} if not query else index_hint(
+            query, filter_hint(run_filter))
         values = [row["_id"] for row in database.runs.aggregate(
-            pipeline, hint=filter_hint(run_filter) if query else filter_index_name(field),
-            batchSize=BATCH_LIMIT)]
+            pipeline, batchSize=BATCH_LIMIT, **hint)]
     return sorted(value for value in values if isinstance(value, str) and value)
 
 
@@ -87,5 +90,4 @@ def queued_runs(database):
     if not names:
         return []
     return list(database.runs.find({"name": {"$in": names}})
-                .sort([("scheduled", 1), ("_id", 1)]).hint("name_unique")
-                .batch_size(BATCH_LIMIT))
+                .sort([("scheduled", 1), ("_id", 1)]).batch_size(BATCH_LIMIT))

@@ -5,7 +5,6 @@ import socket
 import sys
 import time
 
-import requests
 from pymongo import MongoClient
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -15,21 +14,6 @@ VENV_BIN = os.path.dirname(sys.executable)
 # What systemd gives a service (plus what the unit adds); tests start from it, not from ours.
 BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 RUN_NAME = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
-
-
-def wait_for_http(url, process, timeout=60):
-    """Wait until GET url answers 200 while `process` is alive."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{process.args[0]} exited with code {process.returncode}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer 200 within {timeout} s")
 
 
 def port_is_open(port, host="127.0.0.1"):

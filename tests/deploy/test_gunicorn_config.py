@@ -11,9 +11,10 @@ import pytest
 import requests
 
 from paddles_mongo.config import ConfigError
+from tests.conftest import wait_for_http
 from tests.deploy.support import (
     BASE_PATH, ROOT, RUN_NAME, VENV_BIN, child_pids, load_config, port_is_open,
-    stored_run_names, wait_for_http, wait_until)
+    stored_run_names, wait_until)
 
 
 def cpus_available():

@@ -12,9 +12,10 @@ import tempfile
 import pytest
 import requests
 
+from tests.conftest import wait_for_http
 from tests.deploy.support import (
     BASE_PATH, DEPLOY, ROOT, RUN_NAME, VENV_BIN, load_config, pid_exists, port_is_open,
-    stored_run_names, wait_for_http, wait_until)
+    stored_run_names, wait_until)
 
 CONF = os.path.join(DEPLOY, "supervisord.conf")
 PROGRAM = "paddles-mongo"

@@ -13,9 +13,10 @@ import requests
 from pymongo import MongoClient
 
 from paddles_mongo.db import INDEXES
+from tests.conftest import wait_for_http
 from tests.deploy.support import (
     BASE_PATH, DEPLOY, ROOT, RUN_NAME, child_pids, load_config, port_is_open, stored_run_names,
-    wait_for_http, wait_until)
+    wait_until)
 
 UNIT = os.path.join(DEPLOY, "paddles-mongo.service")
 # Where the unit expects things in production, and where they are in this checkout.

@@ -1,34 +1,21 @@
 """A real deployment: gunicorn with 4 workers serving the app on a throw-away database."""
+import contextlib
 import os
 import subprocess
 import sys
-import time
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 from pymongo import MongoClient
 
 from paddles_mongo.commands.serve import GUNICORN_CONFIG, stop
 from paddles_mongo.config import load_settings
 from paddles_mongo.db import Database, create_indexes
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_for_http
 
 WORKERS = 4
-
-
-def wait_for_http(url, process, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with code {process.returncode}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
 def start_gunicorn(mongo_uri, port, workers=WORKERS, extra_env=None):
@@ -41,10 +28,11 @@ def start_gunicorn(mongo_uri, port, workers=WORKERS, extra_env=None):
          "paddles_mongo:create_app()"], env=env)
 
 
-@pytest.fixture(scope="module")
-def server(mongo_server_uri):
-    """Base URL of a 4-worker gunicorn serving a fresh database; yields (url, database)."""
-    name = f"e2e_{uuid.uuid4().hex[:12]}"
+@contextlib.contextmanager
+def gunicorn_server(mongo_server_uri, prefix):
+    """A 4-worker gunicorn serving a fresh database `<prefix>_<hex>` (indexes created); yields
+    (base URL, database) once it answers, then stops it and drops the database."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     uri = f"{mongo_server_uri}{name}"
     database = Database(load_settings(path=os.devnull, environ={}, mongo_uri=uri))
     create_indexes(database)
@@ -59,3 +47,22 @@ def server(mongo_server_uri):
         with MongoClient(mongo_server_uri) as client:
             client.drop_database(name)
         database.close()
+
+
+@pytest.fixture(scope="module")
+def server(mongo_server_uri):
+    """Base URL of a 4-worker gunicorn serving a fresh database; yields (url, database)."""
+    with gunicorn_server(mongo_server_uri, "e2e") as served:
+        yield served
+
+
+def run_together(tasks, workers):
+    """Run callables in threads released at the same moment; return their results."""
+    barrier = threading.Barrier(len(tasks))
+
+    def start(task):
+        barrier.wait()
+        return task()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(start, tasks))

@@ -1,13 +1,12 @@
 """Many writers at once against 4 gunicorn workers: duplicates are impossible and run results
 and status always equal a fresh count of the jobs."""
 import random
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
 from paddles_mongo.domain.runs import RESULT_STATUSES, derive_run_status
+from tests.e2e.conftest import run_together
 
 RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
 
@@ -19,18 +18,6 @@ def report_job(url, run, job):
         return response
     assert response.json()["message"].endswith("already exists"), response.text
     return requests.put(f"{url}/runs/{run}/jobs/{job['job_id']}/", json=job, timeout=60)
-
-
-def run_together(tasks, workers):
-    """Run callables in threads released at the same moment; return their results."""
-    barrier = threading.Barrier(len(tasks))
-
-    def start(task):
-        barrier.wait()
-        return task()
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(start, tasks))
 
 
 def fresh_results(database, run):

@@ -9,8 +9,8 @@ import requests
 from paddles_mongo.commands.serve import stop, wait_for_mongo
 from paddles_mongo.config import load_settings
 from paddles_mongo.db import Database, create_indexes
-from tests.conftest import free_port, start_secantus
-from tests.e2e.conftest import start_gunicorn, wait_for_http
+from tests.conftest import free_port, start_secantus, wait_for_http
+from tests.e2e.conftest import start_gunicorn
 
 RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
 

@@ -13,7 +13,6 @@ import uuid
 from collections import Counter
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -21,14 +20,11 @@ import requests
 from pymongo import MongoClient
 
 from paddles_mongo import create_app
-from paddles_mongo.commands.serve import stop
 from paddles_mongo.config import load_settings
-from paddles_mongo.db import Database, create_indexes
-from tests.conftest import free_port
-from tests.e2e.conftest import start_gunicorn, wait_for_http
+from paddles_mongo.db import Database
+from tests.conftest import SCRIPTS, free_port, run_script, script_env
+from tests.e2e.conftest import gunicorn_server
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ROOT / "scripts"
 DOMAIN = "front.sepia.ceph.com"
 DESTINATION_ADDRESS = "http://destination.test"
 SINCE = "2026-04-01"
@@ -227,15 +223,7 @@ class Source:
 
 @pytest.fixture(scope="module")
 def source(mongo_server_uri):
-    name = f"import_source_{uuid.uuid4().hex[:12]}"
-    uri = f"{mongo_server_uri}{name}"
-    database = Database(load_settings(path=os.devnull, environ={}, mongo_uri=uri))
-    create_indexes(database)
-    port = free_port()
-    process = start_gunicorn(uri, port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/", process)
+    with gunicorn_server(mongo_server_uri, "import_source") as (url, _database):
         lab = Source(url, build_lab(url))
         # the lab is what it is meant to be
         for (status, statuses), run in zip(RUN_PLANS, lab.names):
@@ -243,23 +231,6 @@ def source(mongo_server_uri):
             assert body["status"] == status, run
             assert body["jobs_count"] == len(statuses), run
         yield lab
-    finally:
-        stop(process)
-        with MongoClient(mongo_server_uri) as client:
-            client.drop_database(name)
-        database.close()
-
-
-def command_env(uri):
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PADDLES_")}
-    env.update(PADDLES_MONGO_URI=uri, PADDLES_MONGO_SERVER_SELECTION_TIMEOUT_MS="5000")
-    return env
-
-
-def run_script(name, uri, *args, timeout=600):
-    return subprocess.run([sys.executable, str(SCRIPTS / name), *map(str, args)],
-                          env=command_env(uri), capture_output=True, text=True,
-                          timeout=timeout, cwd="/", stdin=subprocess.DEVNULL)
 
 
 class Destination:
@@ -294,7 +265,7 @@ def destination(mongo_server_uri):
 
 
 def import_lab(destination, url, *args):
-    return run_script("import-from-paddles", destination.uri, url, *args)
+    return run_script("import-from-paddles", destination.uri, url, *args, timeout=600)
 
 
 def summary_line(result):
@@ -505,7 +476,7 @@ def test_interrupted_import_resumes_without_duplicates(source, destination, prox
     proxy = proxy_factory(pass_runs=half)
     process = subprocess.Popen(
         [sys.executable, str(SCRIPTS / "import-from-paddles"), proxy.url, "--concurrency", "1"],
-        env=command_env(destination.uri), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=script_env(destination.uri), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, cwd="/", stdin=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 300

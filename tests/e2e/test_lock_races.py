@@ -4,29 +4,17 @@ locks and unlocks): whatever the interleaving, every node ends fully locked by o
 that was answered 200, or unlocked, consistent with the answers (§5.9, §10 row 18)."""
 import json
 import re
-import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
 import requests
+
+from tests.e2e.conftest import run_together
 
 TIMEOUT = 60
 ONLY_N_AVAILABLE = re.compile(r"^only \d+ nodes available$")
 # (c): rounds of the mixed race, and lock attempts per locker (no sleeps: pressure instead)
 ROUNDS = 30
 LOCK_ATTEMPTS = 25
-
-
-def run_together(tasks, workers):
-    """Run callables in threads released at the same moment; return their results."""
-    barrier = threading.Barrier(len(tasks))
-
-    def start(task):
-        barrier.wait()
-        return task()
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(start, tasks))
 
 
 def create_nodes(url, machine_type, count, **fields):

@@ -9,8 +9,7 @@ import tempfile
 
 import requests
 
-from tests.conftest import free_port
-from tests.e2e.conftest import wait_for_http
+from tests.conftest import free_port, wait_for_http
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"

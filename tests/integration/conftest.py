@@ -1,35 +1,37 @@
 """Small helpers for the black-box HTTP tests: unique names, the spec's key orders, the time
-format, and thin wrappers that assert a write succeeded (spec §2.3: every success is a 200)."""
+format, and thin wrappers that assert a write succeeded (spec §2.3: every success is a 200);
+a frozen server clock, a command listener, and apps on databases of their own."""
+import contextlib
 import dataclasses
 import json
+import os
 import re
 import uuid
+from datetime import datetime, timezone
 
 import pytest
+from pymongo import monitoring
 
-from paddles_mongo import create_app
+from paddles_mongo import create_app, timeformat
+from paddles_mongo.config import load_settings
+from paddles_mongo.db import Database, create_indexes
+from tests.helpers import JOB_KEYS, JOB_WHITELIST, RESULTS_KEYS, RUN_KEYS  # noqa: F401
 
 # §2.5: str(datetime) -- a space separator, ".ffffff" only when microseconds are non-zero.
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{6})?$")
 
-# §4.2: the job whitelist, in the order the JSON emits it.
-JOB_WHITELIST = (
-    "archive_path", "description", "duration", "email", "failure_reason", "flavor", "job_id",
-    "kernel", "last_in_suite", "machine_type", "name", "nuke_on_error", "os_type", "os_version",
-    "overrides", "owner", "pid", "roles", "sentry_event", "status", "success", "branch", "seed",
-    "sha1", "subset", "suite", "suite_branch", "suite_path", "suite_relpath", "suite_repo",
-    "suite_sha1", "targets", "tasks", "timestamp", "teuthology_branch", "verbose",
-    "pcp_grafana_url", "priority", "user", "queue", "package_source",
-)
-# Full job JSON: log_href first, the whitelist in order, then the server's times.
-JOB_KEYS = ("log_href",) + JOB_WHITELIST + ("posted", "started", "updated")
+# §4.3: full node JSON, in the order the example shows, and the lock answers' summary.
+NODE_KEYS = ("name", "description", "up", "machine_type", "is_vm", "vm_host", "os_type",
+             "os_version", "arch", "locked", "locked_since", "locked_by", "mac_address",
+             "ssh_pub_key")
+LOCK_SUMMARY_KEYS = ("name", "locked", "locked_by", "machine_type", "is_vm")
 
-# §4.1: full run JSON key order, and the order of `results`.
-RUN_KEYS = ("name", "href", "user", "status", "results", "jobs_count", "posted", "scheduled",
-            "started", "updated", "branch", "suite", "machine_type", "sha1", "priority",
-            "flavor")
-RESULTS_KEYS = ("queued", "pass", "running", "waiting", "fail", "dead", "unknown", "total",
-                "sha1", "flavor")
+# Error messages several endpoints answer with.
+BAD_JSON = "could not decode JSON body"
+NAME_REQUIRED = "could not find required key: 'name'"
+INVALID_FIELD = "an invalid field was specified"
+NODE_NOT_FOUND = "node not found"
+DATE_ERROR = "date format must match"
 
 ADDRESS = "http://paddles.test"  # settings.address in tests/conftest.py
 LOG_HREF = "http://qa-proxy.ceph.com/teuthology/{run_name}/{job_id}/teuthology.log"
@@ -38,6 +40,10 @@ JSON_TYPE = "application/json"
 
 def unique_name(prefix="run"):
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def utcnow():
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def assert_time(value):
@@ -57,6 +63,13 @@ def assert_envelope(response, status, message=None):
     if message is not None:
         assert body["message"] == message, body
     return body["message"]
+
+
+def parse_time(text):
+    """A datetime on the wire (see assert_time), parsed."""
+    assert_time(text)
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f" if "." in text
+                             else "%Y-%m-%d %H:%M:%S")
 
 
 def ordered_keys(response):
@@ -98,6 +111,32 @@ def get_run(client, run):
     return response.get_json()
 
 
+def listing(response):
+    """The JSON list a list endpoint answered 200 with."""
+    assert response.status_code == 200, (response.status_code, response.data)
+    body = response.get_json()
+    assert isinstance(body, list), body
+    return body
+
+
+def names(response):
+    """The run names a run list answered, in order."""
+    return [run["name"] for run in listing(response)]
+
+
+def create_node(client, name, **fields):
+    response = client.post("/nodes/", json={"name": name, **fields})
+    assert response.status_code == 200, (response.status_code, response.data)
+    assert response.get_json() == {}
+    return name
+
+
+def get_node(client, name):
+    response = client.get(f"/nodes/{name}/")
+    assert response.status_code == 200, (response.status_code, response.data)
+    return response.get_json()
+
+
 def stored_run_status(client, run):
     """The *stored* run status, as `GET /runs/?fields=name,status` reports it (§3.2)."""
     response = client.get("/runs/", query_string={"fields": "name,status", "count": 1000})
@@ -111,3 +150,71 @@ def make_client(settings, database):
     def make(**changes):
         return create_app(dataclasses.replace(settings, **changes), database).test_client()
     return make
+
+
+@pytest.fixture
+def run(client):
+    """A new, empty run's name."""
+    return create_run(client, unique_name())
+
+
+class FrozenClock:
+    """Replaces the server's clock: paddles_mongo.timeformat reads `datetime.now`, for job
+    `posted` times and for today/yesterday. Set `utc` to move it."""
+
+    def __init__(self, monkeypatch):
+        clock = self
+
+        class FrozenDatetime(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                value = clock.utc
+                if tz is None:
+                    return value
+                return value.replace(tzinfo=timezone.utc).astimezone(tz)
+
+        self.utc = datetime(2024, 1, 1)
+        monkeypatch.setattr(timeformat, "datetime", FrozenDatetime)
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    return FrozenClock(monkeypatch)
+
+
+class CommandRecorder(monitoring.CommandListener):
+    """A pymongo listener keeping, in `commands`, `record(event)` of every command started
+    (by default its name; None keeps nothing)."""
+
+    def __init__(self):
+        self.commands = []
+
+    def record(self, event):
+        return event.command_name
+
+    def started(self, event):
+        recorded = self.record(event)
+        if recorded is not None:
+            self.commands.append(recorded)
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+@contextlib.contextmanager
+def app_on_fresh_database(mongo_server_uri, prefix, event_listeners=()):
+    """For fixtures wider than one test: an app on a fresh database `<prefix>_<hex>` with its
+    indexes. Yields (test client, settings); drops the database afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    settings = load_settings(path=os.devnull, environ={}, mongo_uri=f"{mongo_server_uri}{name}",
+                             address=ADDRESS)
+    database = Database(settings, event_listeners=event_listeners)
+    try:
+        create_indexes(database)
+        yield create_app(settings, database).test_client(), settings
+    finally:
+        database.client.drop_database(name)
+        database.close()

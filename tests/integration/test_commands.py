@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from pymongo import ASCENDING, DESCENDING, MongoClient
@@ -17,25 +16,15 @@ from paddles_mongo.commands import COMMANDS
 from paddles_mongo.db import INDEXES
 from paddles_mongo.services.runs import new_run
 from paddles_mongo.timeformat import utcnow
-from tests.conftest import free_port
+from tests.conftest import SCRIPTS, free_port, run_script
+from tests.integration.conftest import create_run
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ROOT / "scripts"
 LINKS = sorted(entry.name for entry in SCRIPTS.iterdir() if entry.is_symlink())
 DOMAIN = "front.sepia.ceph.com"
 
 
 def unreachable_uri():
     return f"mongodb://127.0.0.1:{free_port()}/paddles"
-
-
-def run_command(name, uri, *args, **extra_env):
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PADDLES_")}
-    env.update({"PADDLES_MONGO_URI": uri, "PADDLES_MONGO_SERVER_SELECTION_TIMEOUT_MS": "5000",
-                **extra_env})
-    return subprocess.run([sys.executable, str(SCRIPTS / name), *map(str, args)], env=env,
-                          capture_output=True, text=True, timeout=180, cwd="/",
-                          stdin=subprocess.DEVNULL)
 
 
 def ok(result):
@@ -65,11 +54,6 @@ def post_job(client, run, job_id, **body):
 
 def put_job(client, run, job_id, **body):
     response = client.put(f"/runs/{run}/jobs/{job_id}/", json=body)
-    assert response.status_code == 200, (response.status_code, response.data)
-
-
-def create_run(client, name):
-    response = client.post("/runs/", json={"name": name})
     assert response.status_code == 200, (response.status_code, response.data)
 
 
@@ -103,7 +87,7 @@ def test_every_command_has_a_script_linked_to_the_dispatcher():
 
 @pytest.mark.parametrize("name", LINKS)
 def test_help_shows_the_scripts_own_usage_line(name):
-    result = run_command(name, unreachable_uri(), "--help")
+    result = run_script(name, unreachable_uri(), "--help")
     lines = ok(result)
     assert lines[0].startswith(f"Usage: {name} "), result.stdout
     command = next(command for command in COMMANDS if command.name == name)
@@ -142,7 +126,7 @@ BAD_ARGUMENTS = [
 @pytest.mark.parametrize("name,args", BAD_ARGUMENTS,
                          ids=[f"{name} {' '.join(args)}" for name, args in BAD_ARGUMENTS])
 def test_bad_arguments_exit_2_with_usage(name, args):
-    result = run_command(name, unreachable_uri(), *args)
+    result = run_script(name, unreachable_uri(), *args)
     failed_cleanly(result, code=2)
     assert f"Usage: {name} " in result.stderr
 
@@ -167,14 +151,14 @@ UNREACHABLE = [
                          ids=[f"{name} {' '.join(args)}".strip() for name, args in UNREACHABLE])
 def test_unreachable_database_exits_1_with_one_error_line(name, args):
     uri = unreachable_uri()
-    result = run_command(name, uri, *args, PADDLES_MONGO_SERVER_SELECTION_TIMEOUT_MS="300")
+    result = run_script(name, uri, *args, PADDLES_MONGO_SERVER_SELECTION_TIMEOUT_MS="300")
     error = failed_cleanly(result)
     assert uri in error and "reach" in error, error
     assert result.stdout == ""
 
 
 def test_bad_settings_exit_1_with_one_error_line(database_uri):
-    result = run_command("recount", database_uri, PADDLES_MONGO_SERVER_SELECTION_TIMEOUT_MS="x")
+    result = run_script("recount", database_uri, PADDLES_MONGO_SERVER_SELECTION_TIMEOUT_MS="x")
     error = failed_cleanly(result)
     assert "bad settings" in error
 
@@ -191,7 +175,7 @@ def test_progress_is_quiet_when_stderr_is_not_a_terminal(database, database_uri,
                                                          args):
     create_run(client, "quiet-run")
     post_job(client, "quiet-run", "1", status="pass", success=True)
-    result = run_command(name, database_uri, *args)
+    result = run_script(name, database_uri, *args)
     ok(result)
     assert result.stderr == ""
 
@@ -205,13 +189,13 @@ def declared_count():
 
 
 def test_check_passes_when_every_index_exists(database, database_uri):
-    result = run_command("create-indexes", database_uri, "--check")
+    result = run_script("create-indexes", database_uri, "--check")
     assert ok(result) == ["indexes match the declaration"]
     assert "indexes match" in result.stdout
 
 
 def test_check_on_an_empty_database_lists_every_index_missing(database_uri):
-    result = run_command("create-indexes", database_uri, "--check")
+    result = run_script("create-indexes", database_uri, "--check")
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == declared_count()
@@ -219,14 +203,14 @@ def test_check_on_an_empty_database_lists_every_index_missing(database_uri):
     assert "missing: jobs.run_job_id_unique" in lines
     assert "missing: runs.name_unique" in lines
     # creating them makes the check pass
-    ok(run_command("create-indexes", database_uri))
-    assert ok(run_command("create-indexes", database_uri, "--check")) == [
+    ok(run_script("create-indexes", database_uri))
+    assert ok(run_script("create-indexes", database_uri, "--check")) == [
         "indexes match the declaration"]
 
 
 def test_check_lists_a_dropped_index_as_missing(database, database_uri):
     database.jobs.drop_index("run_job_id_unique")
-    result = run_command("create-indexes", database_uri, "--check")
+    result = run_script("create-indexes", database_uri, "--check")
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines() == ["missing: jobs.run_job_id_unique"]
     # the check changed nothing
@@ -235,7 +219,7 @@ def test_check_lists_a_dropped_index_as_missing(database, database_uri):
 
 def test_check_lists_an_extra_index_as_unexpected(database, database_uri):
     database.runs.create_index([("extra", ASCENDING)])
-    result = run_command("create-indexes", database_uri, "--check")
+    result = run_script("create-indexes", database_uri, "--check")
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines() == ["unexpected: runs.extra_1"]
     assert "extra_1" in database.runs.index_information()
@@ -244,7 +228,7 @@ def test_check_lists_an_extra_index_as_unexpected(database, database_uri):
 def test_check_lists_an_index_with_other_keys_as_different(database, database_uri):
     database.runs.drop_index("posted")
     database.runs.create_index([("posted", ASCENDING)], name="posted")
-    result = run_command("create-indexes", database_uri, "--check")
+    result = run_script("create-indexes", database_uri, "--check")
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines() == ["different: runs.posted"]
 
@@ -252,7 +236,7 @@ def test_check_lists_an_index_with_other_keys_as_different(database, database_ur
 def test_check_lists_an_index_that_lost_its_uniqueness_as_different(database, database_uri):
     database.nodes.drop_index("name_unique")
     database.nodes.create_index([("name", ASCENDING)], name="name_unique")
-    result = run_command("create-indexes", database_uri, "--check")
+    result = run_script("create-indexes", database_uri, "--check")
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines() == ["different: nodes.name_unique"]
 
@@ -262,7 +246,7 @@ def test_check_lists_every_kind_of_drift_together(database, database_uri):
     database.runs.create_index([("extra", ASCENDING)])
     database.queues.drop_index("paused_by")
     database.queues.create_index([("paused_by", DESCENDING)], name="paused_by")
-    result = run_command("create-indexes", database_uri, "--check")
+    result = run_script("create-indexes", database_uri, "--check")
     assert result.returncode == 1, result.stderr
     assert sorted(result.stdout.splitlines()) == [
         "different: queues.paused_by", "missing: jobs.run_job_id_unique",
@@ -315,7 +299,7 @@ EXPIRED = {("stale-running", "1"), ("stale-waiting", "1"), ("stale-unknown", "1"
 def test_expire_jobs_marks_stale_jobs_dead_and_leaves_the_rest(client, database, database_uri):
     expire_lab(client, database)
     before = {(j["run"], j["job_id"]): j for j in database.jobs.find()}
-    lines = ok(run_command("expire-jobs", database_uri))
+    lines = ok(run_script("expire-jobs", database_uri))
     assert lines == ["marked 5 jobs dead in 5 runs"]
     after = {(j["run"], j["job_id"]): j for j in database.jobs.find()}
     assert set(after) == set(before)
@@ -337,7 +321,7 @@ def test_expire_jobs_marks_stale_jobs_dead_and_leaves_the_rest(client, database,
 def test_expire_jobs_stores_the_affected_runs_status(client, database, database_uri):
     expire_lab(client, database)
     before = {run["name"]: run for run in database.runs.find()}
-    ok(run_command("expire-jobs", database_uri))
+    ok(run_script("expire-jobs", database_uri))
     statuses = {run["name"]: run["status"] for run in database.runs.find()}
     assert statuses == {
         "stale-running": "finished dead",
@@ -365,11 +349,11 @@ def test_expire_jobs_thresholds_are_options(client, database, database_uri):
                                 ("5", "queued", timedelta(days=4))):
         post_job(client, "thresholds", job_id, status=status)
         set_job(database, "thresholds", job_id, updated=now - age)
-    lines = ok(run_command("expire-jobs", database_uri, "--running", "120", "-q", "3"))
+    lines = ok(run_script("expire-jobs", database_uri, "--running", "120", "-q", "3"))
     assert lines == ["marked 2 jobs dead in 1 runs"]
     statuses = {j["job_id"]: j["status"] for j in database.jobs.find({"run": "thresholds"})}
     assert statuses == {"1": "running", "2": "dead", "3": "waiting", "4": "queued", "5": "dead"}
-    lines = ok(run_command("expire-jobs", database_uri, "-r", "30", "--queued", "1"))
+    lines = ok(run_script("expire-jobs", database_uri, "-r", "30", "--queued", "1"))
     assert lines == ["marked 3 jobs dead in 1 runs"]
     assert {j["status"] for j in database.jobs.find({"run": "thresholds"})} == {"dead"}
     assert stored_run(database, "thresholds")["status"] == "finished dead"
@@ -379,18 +363,18 @@ def test_expire_jobs_dry_run_changes_nothing_and_reports_the_count(client, datab
                                                                   database_uri):
     expire_lab(client, database)
     before = snapshot(database)
-    lines = ok(run_command("expire-jobs", database_uri, "--dry-run"))
+    lines = ok(run_script("expire-jobs", database_uri, "--dry-run"))
     assert lines == ["would mark 5 jobs dead in 5 runs"]
     assert snapshot(database) == before
     # and a real run afterwards does what the dry run announced
-    assert ok(run_command("expire-jobs", database_uri)) == ["marked 5 jobs dead in 5 runs"]
+    assert ok(run_script("expire-jobs", database_uri)) == ["marked 5 jobs dead in 5 runs"]
 
 
 def test_expire_jobs_with_nothing_stale(client, database, database_uri):
     create_run(client, "fresh")
     post_job(client, "fresh", "1", status="running")
     before = snapshot(database)
-    assert ok(run_command("expire-jobs", database_uri)) == ["marked 0 jobs dead in 0 runs"]
+    assert ok(run_script("expire-jobs", database_uri)) == ["marked 0 jobs dead in 0 runs"]
     assert snapshot(database) == before
 
 
@@ -433,7 +417,7 @@ def test_recount_check_lists_exactly_the_differing_runs_and_changes_nothing(clie
                                                                            database_uri):
     recount_lab(client, database)
     before = snapshot(database)
-    result = run_command("recount", database_uri, "--check")
+    result = run_script("recount", database_uri, "--check")
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert result.stdout.splitlines() == [
         "a-pass: stored 'running', counted 'finished pass'",
@@ -446,24 +430,24 @@ def test_recount_check_lists_exactly_the_differing_runs_and_changes_nothing(clie
 
 def test_recount_fixes_the_runs_and_a_following_check_passes(client, database, database_uri):
     recount_lab(client, database)
-    lines = ok(run_command("recount", database_uri))
+    lines = ok(run_script("recount", database_uri))
     assert lines[-1] == "3 runs fixed"
     assert [line.split(":")[0] for line in lines[:-1]] == ["a-pass", "b-fail", "c-queued"]
     assert stored_summaries(database) == EXPECTED_RUNS
-    assert ok(run_command("recount", database_uri, "--check")) == ["0 runs differ"]
-    assert ok(run_command("recount", database_uri)) == ["0 runs fixed"]
+    assert ok(run_script("recount", database_uri, "--check")) == ["0 runs differ"]
+    assert ok(run_script("recount", database_uri)) == ["0 runs fixed"]
 
 
 def test_recount_of_one_named_run_touches_only_that_run(client, database, database_uri):
     recount_lab(client, database)
     before = {run["name"]: run for run in database.runs.find()}
-    lines = ok(run_command("recount", database_uri, "a-pass"))
+    lines = ok(run_script("recount", database_uri, "a-pass"))
     assert lines == ["a-pass: stored 'running', counted 'finished pass'", "1 runs fixed"]
     after = {run["name"]: run for run in database.runs.find()}
     assert after["a-pass"]["status"] == "finished pass"
     for name in ("b-fail", "c-queued", "d-running", "e-empty"):
         assert after[name] == before[name], name
-    result = run_command("recount", database_uri, "--check", "b-fail", "d-running")
+    result = run_script("recount", database_uri, "--check", "b-fail", "d-running")
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         "b-fail: stored 'finished fail', counted 'finished fail'", "1 runs differ"]
@@ -483,7 +467,7 @@ def delete_lab(client):
 
 def test_delete_run_deletes_the_run_and_its_jobs_only(client, database, database_uri):
     delete_lab(client)
-    assert ok(run_command("delete-run", database_uri, "doomed-run")) == [
+    assert ok(run_script("delete-run", database_uri, "doomed-run")) == [
         "deleted run doomed-run and 3 jobs"]
     assert stored_run(database, "doomed-run") is None
     assert database.jobs.count_documents({"run": "doomed-run"}) == 0
@@ -496,7 +480,7 @@ def test_delete_run_deletes_the_run_and_its_jobs_only(client, database, database
 def test_delete_run_dry_run_changes_nothing(client, database, database_uri):
     delete_lab(client)
     before = snapshot(database)
-    assert ok(run_command("delete-run", database_uri, "doomed-run", "--dry-run")) == [
+    assert ok(run_script("delete-run", database_uri, "doomed-run", "--dry-run")) == [
         "would delete run doomed-run and 3 jobs"]
     assert snapshot(database) == before
 
@@ -504,7 +488,7 @@ def test_delete_run_dry_run_changes_nothing(client, database, database_uri):
 def test_delete_run_of_a_missing_run_exits_1(client, database, database_uri):
     delete_lab(client)
     before = snapshot(database)
-    error = failed_cleanly(run_command("delete-run", database_uri, "no-such-run"))
+    error = failed_cleanly(run_script("delete-run", database_uri, "no-such-run"))
     assert "non-existent run" in error
     assert snapshot(database) == before
 
@@ -563,7 +547,7 @@ def groups(raw_db):
 
 def test_dedupe_folds_duplicate_runs_and_jobs(raw_db, database_uri):
     now = insert_duplicates(raw_db)
-    lines = ok(run_command("dedupe", database_uri))
+    lines = ok(run_script("dedupe", database_uri))
     assert lines == ["removed 3 duplicate runs and 3 duplicate jobs"]
     runs, jobs = groups(raw_db)
     assert runs == {ALICE: 1, BOB: 1}
@@ -586,24 +570,24 @@ def test_dedupe_folds_duplicate_runs_and_jobs(raw_db, database_uri):
 
 def test_unique_indexes_can_be_created_after_dedupe(raw_db, database_uri):
     insert_duplicates(raw_db)
-    before = run_command("create-indexes", database_uri)
+    before = run_script("create-indexes", database_uri)
     assert before.returncode == 1  # the duplicates stop the unique indexes
-    ok(run_command("dedupe", database_uri))
-    ok(run_command("create-indexes", database_uri))
-    assert ok(run_command("create-indexes", database_uri, "--check")) == [
+    ok(run_script("dedupe", database_uri))
+    ok(run_script("create-indexes", database_uri))
+    assert ok(run_script("create-indexes", database_uri, "--check")) == [
         "indexes match the declaration"]
-    assert ok(run_command("recount", database_uri, "--check")) == ["0 runs differ"]
+    assert ok(run_script("recount", database_uri, "--check")) == ["0 runs differ"]
 
 
 def test_dedupe_pattern_limits_it_to_matching_runs(raw_db, database_uri):
     insert_duplicates(raw_db)
-    assert ok(run_command("dedupe", database_uri, "alice-%")) == [
+    assert ok(run_script("dedupe", database_uri, "alice-%")) == [
         "removed 2 duplicate runs and 2 duplicate jobs"]
     runs, jobs = groups(raw_db)
     assert runs == {ALICE: 1, BOB: 2}
     assert jobs[(ALICE, "1")] == 1 and jobs[(BOB, "1")] == 2
     # `_` is one character: this matches bob's run and nothing else
-    assert ok(run_command("dedupe", database_uri, "_ob-2026-01-02%")) == [
+    assert ok(run_script("dedupe", database_uri, "_ob-2026-01-02%")) == [
         "removed 1 duplicate runs and 1 duplicate jobs"]
     runs, jobs = groups(raw_db)
     assert runs == {ALICE: 1, BOB: 1}
@@ -613,9 +597,9 @@ def test_dedupe_pattern_limits_it_to_matching_runs(raw_db, database_uri):
 def test_dedupe_pattern_is_anchored_like_sql_like(raw_db, database_uri):
     insert_duplicates(raw_db)
     before = groups(raw_db)
-    assert ok(run_command("dedupe", database_uri, "alice")) == [
+    assert ok(run_script("dedupe", database_uri, "alice")) == [
         "removed 0 duplicate runs and 0 duplicate jobs"]
-    assert ok(run_command("dedupe", database_uri, "rados%")) == [
+    assert ok(run_script("dedupe", database_uri, "rados%")) == [
         "removed 0 duplicate runs and 0 duplicate jobs"]
     assert groups(raw_db) == before
 
@@ -623,7 +607,7 @@ def test_dedupe_pattern_is_anchored_like_sql_like(raw_db, database_uri):
 def test_dedupe_dry_run_changes_nothing(raw_db, database_uri):
     insert_duplicates(raw_db)
     before = {name: list(raw_db[name].find().sort("_id", 1)) for name in ("runs", "jobs")}
-    assert ok(run_command("dedupe", database_uri, "--dry-run")) == [
+    assert ok(run_script("dedupe", database_uri, "--dry-run")) == [
         "would remove 3 duplicate runs and 3 duplicate jobs"]
     assert {name: list(raw_db[name].find().sort("_id", 1))
             for name in ("runs", "jobs")} == before
@@ -657,7 +641,7 @@ def reparse_lab(client, database):
 
 def test_reparse_restores_the_parsed_values(client, database, database_uri):
     parsed = reparse_lab(client, database)
-    lines = ok(run_command("reparse", database_uri))
+    lines = ok(run_script("reparse", database_uri))
     assert lines[-1] == "changed 3 runs"
     described = dict(line.split(": ", 1) for line in lines[:-1])
     assert sorted(described) == sorted([TAMPERED, CORRECTED, NO_TIMESTAMP])
@@ -670,13 +654,13 @@ def test_reparse_restores_the_parsed_values(client, database, database_uri):
     # the unparsable name's scheduled is its posted time, as at creation
     no_timestamp = stored_run(database, NO_TIMESTAMP)
     assert no_timestamp["scheduled"] == no_timestamp["posted"]
-    assert ok(run_command("reparse", database_uri)) == ["changed 0 runs"]
+    assert ok(run_script("reparse", database_uri)) == ["changed 0 runs"]
 
 
 def test_reparse_dry_run_reports_only(client, database, database_uri):
     reparse_lab(client, database)
     before = snapshot(database)
-    lines = ok(run_command("reparse", database_uri, "--dry-run"))
+    lines = ok(run_script("reparse", database_uri, "--dry-run"))
     assert lines[-1] == "would change 3 runs"
     assert sorted(line.split(": ", 1)[0] for line in lines[:-1]) == sorted(
         [TAMPERED, CORRECTED, NO_TIMESTAMP])
@@ -720,7 +704,7 @@ def set_targets_lab(client, database):
 def test_set_targets_relinks_jobs_and_creates_nodes_with_guessed_types(client, database,
                                                                        database_uri):
     jobs = set_targets_lab(client, database)
-    lines = ok(run_command("set-targets", database_uri))
+    lines = ok(run_script("set-targets", database_uri))
     assert lines == ["linked 3 jobs; 7 nodes created; 2 node types filled"]
     for job_id in ("1", "2", "3"):
         assert sorted(job(database, TARGET_RUN, job_id)["target_nodes"]) == sorted(
@@ -739,14 +723,14 @@ def test_set_targets_relinks_jobs_and_creates_nodes_with_guessed_types(client, d
     # the node's job history is back
     history = client.get(f"/nodes/{host('tala006')}/jobs/").get_json()
     assert [entry["job_id"] for entry in history] == ["3"]
-    assert ok(run_command("set-targets", database_uri)) == [
+    assert ok(run_script("set-targets", database_uri)) == [
         "linked 0 jobs; 0 nodes created; 0 node types filled"]
 
 
 def test_set_targets_dry_run_changes_nothing(client, database, database_uri):
     set_targets_lab(client, database)
     before = snapshot(database)
-    assert ok(run_command("set-targets", database_uri, "--dry-run")) == [
+    assert ok(run_script("set-targets", database_uri, "--dry-run")) == [
         "would link 3 jobs; 7 nodes created; 2 node types filled"]
     assert snapshot(database) == before
 
@@ -763,16 +747,16 @@ def test_node_jobs_prefix_match_newest_updated_first(client, database, database_
     for run, job_id, names, hours in placements:
         post_job(client, run, job_id, status="pass", success=True, targets=targets(*names))
         set_job(database, run, job_id, updated=now - timedelta(hours=hours))
-    assert ok(run_command("node-jobs", database_uri, "smithi00")) == [
+    assert ok(run_script("node-jobs", database_uri, "smithi00")) == [
         "run-x/2/", "run-x/4/", "run-y/1/", "run-x/1/"]
-    assert ok(run_command("node-jobs", database_uri, "smithi00", "-c", "2")) == [
+    assert ok(run_script("node-jobs", database_uri, "smithi00", "-c", "2")) == [
         "run-x/2/", "run-x/4/"]
-    assert ok(run_command("node-jobs", database_uri, host("smithi001"), "--job-count", "5")) == [
+    assert ok(run_script("node-jobs", database_uri, host("smithi001"), "--job-count", "5")) == [
         "run-x/4/", "run-y/1/", "run-x/1/"]
-    assert ok(run_command("node-jobs", database_uri, "smithi")) == [
+    assert ok(run_script("node-jobs", database_uri, "smithi")) == [
         "run-x/3/", "run-x/2/", "run-x/4/", "run-y/1/", "run-x/1/"]
-    assert ok(run_command("node-jobs", database_uri, "mira")) == ["run-x/5/"]
-    assert ok(run_command("node-jobs", database_uri, "ovh")) == []
+    assert ok(run_script("node-jobs", database_uri, "mira")) == ["run-x/5/"]
+    assert ok(run_script("node-jobs", database_uri, "ovh")) == []
 
 
 def test_node_jobs_shows_ten_jobs_by_default(client, database, database_uri):
@@ -781,7 +765,7 @@ def test_node_jobs_shows_ten_jobs_by_default(client, database, database_uri):
         post_job(client, "busy-run", str(number), status="pass", success=True,
                  targets=targets("mira005"))
         set_job(database, "busy-run", str(number), updated=now - timedelta(minutes=number))
-    assert ok(run_command("node-jobs", database_uri, "mira005")) == [
+    assert ok(run_script("node-jobs", database_uri, "mira005")) == [
         f"busy-run/{number}/" for number in range(10)]
 
 
@@ -821,7 +805,7 @@ def node_stats_lab(client, database):
 def test_node_stats_reports_finished_started_jobs_with_their_times(client, database,
                                                                    database_uri):
     node_stats_lab(client, database)
-    rows = json.loads(run_command("node-stats", database_uri, "7").stdout)
+    rows = json.loads(run_script("node-stats", database_uri, "7").stdout)
     by_id = {row["job_id"]: row for row in rows}
     assert sorted(by_id) == ["1", "2", "3"]
     assert by_id["1"] == {"name": STATS_RUN, "job_id": "1", "status": "pass", "suite": "rados",
@@ -835,13 +819,13 @@ def test_node_stats_reports_finished_started_jobs_with_their_times(client, datab
 
 def test_node_stats_window_and_machine_type_filter(client, database, database_uri):
     node_stats_lab(client, database)
-    result = run_command("node-stats", database_uri, "30", "-m", "smithi")
+    result = run_script("node-stats", database_uri, "30", "-m", "smithi")
     ok(result)
     assert sorted(row["job_id"] for row in json.loads(result.stdout)) == ["1", "3", "6"]
-    result = run_command("node-stats", database_uri, "3", "--machine-type", "mira")
+    result = run_script("node-stats", database_uri, "3", "--machine-type", "mira")
     ok(result)
     assert [row["job_id"] for row in json.loads(result.stdout)] == ["2"]
-    result = run_command("node-stats", database_uri, "7", "-m", "ovh")
+    result = run_script("node-stats", database_uri, "7", "-m", "ovh")
     ok(result)
     assert json.loads(result.stdout) == []
 
@@ -866,7 +850,7 @@ def test_queue_stats_one_line_per_day(client, database, database_uri):
         for number, status in enumerate(statuses):
             post_job(client, name, str(number), status=status)
         database.runs.update_one({"name": name}, {"$set": {"scheduled": scheduled}})
-    lines = ok(run_command("queue-stats", database_uri, "3"))
+    lines = ok(run_script("queue-stats", database_uri, "3"))
     rows = [QUEUE_LINE.match(line) for line in lines]
     assert all(rows), lines
     day = lambda offset: (midnight - timedelta(days=offset)).date().isoformat()  # noqa: E731
@@ -875,6 +859,6 @@ def test_queue_stats_one_line_per_day(client, database, database_uri):
         (day(1), "5", "3", "60.0"),
         (day(0), "4", "3", "75.0"),
     ]
-    lines = ok(run_command("queue-stats", database_uri, "6"))
+    lines = ok(run_script("queue-stats", database_uri, "6"))
     assert len(lines) == 6
     assert QUEUE_LINE.match(lines[0]).groups() == (day(5), "1", "1", "100.0")

@@ -7,15 +7,10 @@ from datetime import datetime
 import pytest
 from pymongo.errors import DuplicateKeyError
 
-from tests.integration.conftest import (create_run, get_job, get_run, post_job, put_job,
-                                        unique_name)
+from tests.helpers import all_keys
+from tests.integration.conftest import create_run, get_job, get_run, post_job, put_job
 
 TEUTHOLOGY_RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
-
-
-@pytest.fixture
-def run(client):
-    return create_run(client, unique_name())
 
 
 def stored_job(database, run, job_id):
@@ -164,17 +159,7 @@ def test_stored_metadata_keys_have_no_dots_or_leading_dollars(client, database, 
         "targets": {"ubuntu@smithi001.front.sepia.ceph.com": "k"},
         "overrides": {"$set": {"a.b": 1}}})
     doc = stored_job(database, run, job_id)
-
-    def keys(value):
-        if isinstance(value, dict):
-            for key, child in value.items():
-                yield key
-                yield from keys(child)
-        elif isinstance(value, list):
-            for child in value:
-                yield from keys(child)
-
-    for key in keys({"targets": doc["targets"], "overrides": doc["overrides"]}):
+    for key in all_keys({"targets": doc["targets"], "overrides": doc["overrides"]}):
         assert "." not in key and not key.startswith("$"), key
 
 

@@ -16,11 +16,6 @@ CORS = {
 
 
 @pytest.fixture
-def run(client):
-    return create_run(client, unique_name())
-
-
-@pytest.fixture
 def job(client, run):
     return run, post_job(client, run, {"job_id": "7", "status": "queued"})
 

@@ -5,12 +5,7 @@ from datetime import datetime
 import pytest
 
 from tests.integration.conftest import (assert_time, create_run, get_job, get_run, post_job,
-                                        put_job, stored_run_status, unique_name)
-
-
-@pytest.fixture
-def run(client):
-    return create_run(client, unique_name())
+                                        put_job, stored_run_status)
 
 
 def status_of(client, run, job_id):

@@ -6,18 +6,12 @@ from datetime import datetime
 
 import pytest
 
-from tests.integration.conftest import (ADDRESS, JOB_KEYS, JOB_WHITELIST, LOG_HREF,
-                                        assert_envelope, assert_time, create_run, get_job,
-                                        get_run, ordered_keys, post_job, put_job, unique_name)
+from tests.integration.conftest import (ADDRESS, BAD_JSON, INVALID_FIELD, JOB_KEYS,
+                                        JOB_WHITELIST, LOG_HREF, assert_envelope, assert_time,
+                                        create_run, get_job, get_run, ordered_keys, post_job,
+                                        put_job, unique_name)
 
-BAD_JSON = "could not decode JSON body"
-INVALID_FIELD = "an invalid field was specified"
 TEUTHOLOGY_RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
-
-
-@pytest.fixture
-def run(client):
-    return create_run(client, unique_name())
 
 
 def job_list(client, run, query=None):

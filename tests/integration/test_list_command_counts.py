@@ -2,17 +2,12 @@
 40) or the number of rows listed, and a small fixed number (printed; run with -s to see it).
 Filter value URLs cost exactly one find: runs keep their results, so no per-run query (spec
 §8.2 lists the original's per-run N+1 queries as the thing to design away) and no aggregate."""
-import os
-import uuid
+import contextlib
 from datetime import datetime, timedelta
 
 import pytest
-from pymongo import monitoring
 
-from paddles_mongo import create_app
-from paddles_mongo.config import load_settings
-from paddles_mongo.db import Database, create_indexes
-from tests.integration.conftest import ADDRESS, post_job
+from tests.integration.conftest import CommandRecorder, app_on_fresh_database, post_job
 
 PAGE_SIZES = (1, 10, 40)
 BULK = 45     # runs matching every "bulk" filter value below: more than the largest page
@@ -20,40 +15,19 @@ OTHER = 10
 SHA_BULK = "abd" + "0" * 37
 
 
-class CommandNames(monitoring.CommandListener):
-    def __init__(self):
-        self.names = []
-
-    def started(self, event):
-        self.names.append(event.command_name)
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-
+@contextlib.contextmanager
 def counting_client(mongo_server_uri):
-    name = f"test_counts_{uuid.uuid4().hex[:12]}"
-    settings = load_settings(path=os.devnull, environ={}, mongo_uri=f"{mongo_server_uri}{name}",
-                             address=ADDRESS)
-    listener = CommandNames()
-    database = Database(settings, event_listeners=[listener])
-    create_indexes(database)
-    client = create_app(settings, database).test_client()
+    """(client, commands): an app on a fresh database, and `commands(url)`: GET url (a 200),
+    returning the names of the MongoDB commands it sent and the JSON it answered."""
+    listener = CommandRecorder()
+    with app_on_fresh_database(mongo_server_uri, "test_counts", [listener]) as (client, _):
+        def commands(url):
+            listener.commands.clear()
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code, response.data)
+            return list(listener.commands), response.get_json()
 
-    def commands(url):
-        listener.names.clear()
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code, response.data)
-        return list(listener.names), response.get_json()
-
-    def close():
-        database.client.drop_database(name)
-        database.close()
-
-    return client, commands, close
+        yield client, commands
 
 
 def bulk_run(index):
@@ -71,24 +45,26 @@ def counted(mongo_server_uri):
     """BULK runs (branch main, suite rados, machine type smithi, user alice, status queued,
     scheduled 2024-03-05, jobs with sha1s starting "ab" and flavors default and crimson) and
     OTHER runs that match none of those values."""
-    client, commands, close = counting_client(mongo_server_uri)
-    for index in range(BULK):
-        run = bulk_run(index)
-        post_job(client, run, {"job_id": "1", "name": run, "status": "queued",
-                               "sha1": f"abc{index:037d}", "flavor": "default", "user": "alice",
-                               "suite": "rados", "branch": "main", "machine_type": "smithi",
-                               "description": f"rados/thrash/{index}"})
-        post_job(client, run, {"job_id": "2", "name": run, "status": "queued", "sha1": SHA_BULK,
-                               "flavor": "crimson", "user": "alice", "suite": "rados",
-                               "branch": "main", "machine_type": "smithi",
-                               "description": f"rados/basic/{index}"})
-    for index in range(OTHER):
-        run = other_run(index)
-        post_job(client, run, {"job_id": "1", "name": run, "status": "pass",
-                               "sha1": "fff" + "5" * 37, "flavor": "notcmalloc", "user": "bob",
-                               "suite": "fs", "branch": "next", "machine_type": "mira"})
-    yield commands
-    close()
+    with counting_client(mongo_server_uri) as (client, commands):
+        for index in range(BULK):
+            run = bulk_run(index)
+            post_job(client, run, {"job_id": "1", "name": run, "status": "queued",
+                                   "sha1": f"abc{index:037d}", "flavor": "default",
+                                   "user": "alice", "suite": "rados", "branch": "main",
+                                   "machine_type": "smithi",
+                                   "description": f"rados/thrash/{index}"})
+            post_job(client, run, {"job_id": "2", "name": run, "status": "queued",
+                                   "sha1": SHA_BULK, "flavor": "crimson", "user": "alice",
+                                   "suite": "rados", "branch": "main",
+                                   "machine_type": "smithi",
+                                   "description": f"rados/basic/{index}"})
+        for index in range(OTHER):
+            run = other_run(index)
+            post_job(client, run, {"job_id": "1", "name": run, "status": "pass",
+                                   "sha1": "fff" + "5" * 37, "flavor": "notcmalloc",
+                                   "user": "bob", "suite": "fs", "branch": "next",
+                                   "machine_type": "mira"})
+        yield commands
 
 
 VALUE_URLS = [
@@ -182,8 +158,7 @@ def add_distinct_runs(client, start, stop):
 
 
 def test_unpaginated_lists_cost_the_same_for_1_10_and_40_rows(mongo_server_uri):
-    client, commands, close = counting_client(mongo_server_uri)
-    try:
+    with counting_client(mongo_server_uri) as (client, commands):
         seen = {url: {} for url, _ in UNPAGINATED}
         created = 0
         for rows in (1, 10, 40):
@@ -199,5 +174,3 @@ def test_unpaginated_lists_cost_the_same_for_1_10_and_40_rows(mongo_server_uri):
         for url, expected in UNPAGINATED:
             assert [len(names) for names in seen[url].values()] == [expected] * 3, (url,
                                                                                    seen[url])
-    finally:
-        close()

@@ -4,18 +4,13 @@ never 500); locked_since/locked_by/description effects; "check" requests; method
 POST /nodes/lock_many/ and POST /nodes/unlock_many/ (§3.5, §10 rows 17 and 18); teuthology's
 lock semantics (clients.md §2.6)."""
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
-from tests.integration.conftest import TIME_RE, assert_envelope, ordered_keys
-
-NODE_KEYS = ("name", "description", "up", "machine_type", "is_vm", "vm_host", "os_type",
-             "os_version", "arch", "locked", "locked_since", "locked_by", "mac_address",
-             "ssh_pub_key")
-LOCK_SUMMARY_KEYS = ("name", "locked", "locked_by", "machine_type", "is_vm")
-BAD_JSON = "could not decode JSON body"
-NODE_NOT_FOUND = "node not found"
+from tests.integration.conftest import (BAD_JSON, LOCK_SUMMARY_KEYS, NODE_KEYS, NODE_NOT_FOUND,
+                                        TIME_RE, assert_envelope, create_node, get_node,
+                                        ordered_keys, parse_time, utcnow)
 
 ALREADY_LOCKED = "Cannot lock an already-locked node"
 ALREADY_UNLOCKED = "Cannot unlock an already-unlocked node"
@@ -36,28 +31,6 @@ ROUTES = [
     pytest.param("POST", "/nodes/{}/lock/", True, id="POST-lock-slash"),
     pytest.param("PUT", "/nodes/{}/", False, id="PUT-node"),
 ]
-
-
-def utcnow():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def parse_time(text):
-    assert isinstance(text, str) and TIME_RE.match(text), text
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f" if "." in text
-                             else "%Y-%m-%d %H:%M:%S")
-
-
-def create_node(client, name, **fields):
-    response = client.post("/nodes/", json={"name": name, **fields})
-    assert response.status_code == 200, (response.status_code, response.data)
-    return name
-
-
-def get_node(client, name):
-    response = client.get(f"/nodes/{name}/")
-    assert response.status_code == 200, (response.status_code, response.data)
-    return response.get_json()
 
 
 def send(client, method, url, name, body, raw=False):

@@ -3,22 +3,16 @@
 teuthology's lock/inventory calls L1-L8 and pulpito's node pages (clients.md §1.2, §2.6, §4.4).
 Lock rules in detail are in test_node_locks.py."""
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 
-from tests.integration.conftest import (JOB_KEYS, assert_envelope, assert_time, create_run,
-                                        get_job, ordered_keys, post_job, put_job, unique_name)
+from tests.integration.conftest import (BAD_JSON, JOB_KEYS, LOCK_SUMMARY_KEYS, NAME_REQUIRED,
+                                        NODE_KEYS, NODE_NOT_FOUND, assert_envelope, assert_time,
+                                        create_node, create_run, get_job, get_node, ordered_keys,
+                                        parse_time, post_job, put_job, unique_name, utcnow)
 
-# §4.3: full node JSON, in the order the example shows.
-NODE_KEYS = ("name", "description", "up", "machine_type", "is_vm", "vm_host", "os_type",
-             "os_version", "arch", "locked", "locked_since", "locked_by", "mac_address",
-             "ssh_pub_key")
-LOCK_SUMMARY_KEYS = ("name", "locked", "locked_by", "machine_type", "is_vm")
 SEVEN_STATUSES = ("pass", "fail", "queued", "running", "dead", "unknown", "waiting")
-BAD_JSON = "could not decode JSON body"
-NAME_REQUIRED = "could not find required key: 'name'"
-NODE_NOT_FOUND = "node not found"
 UPDATE_MISSING = "attempted to update a non-existent node"
 COUNT_NOT_INTEGER = "count must be an integer"
 SINCE_DAYS = "since_days must be a positive integer"
@@ -31,29 +25,6 @@ def cased(spellings):
     """Every spelling in lower, UPPER and Capitalised case (§2.6: case-insensitive)."""
     return sorted({variant for word in spellings
                    for variant in (word, word.upper(), word.capitalize())})
-
-
-def utcnow():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def parse_time(text):
-    assert_time(text)
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f" if "." in text
-                             else "%Y-%m-%d %H:%M:%S")
-
-
-def create_node(client, name, **fields):
-    response = client.post("/nodes/", json={"name": name, **fields})
-    assert response.status_code == 200, (response.status_code, response.data)
-    assert response.get_json() == {}
-    return name
-
-
-def get_node(client, name):
-    response = client.get(f"/nodes/{name}/")
-    assert response.status_code == 200, (response.status_code, response.data)
-    return response.get_json()
 
 
 def node_list(client, query=""):

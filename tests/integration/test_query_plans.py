@@ -6,18 +6,13 @@ captured with a pymongo CommandListener) are re-run through `explain` (queryPlan
 and the winning plan must not contain a COLLSCAN stage anywhere."""
 import copy
 import json
-import os
-import uuid
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 import pytest
-from pymongo import monitoring
 
-from paddles_mongo import create_app
-from paddles_mongo.config import load_settings
-from paddles_mongo.db import Database, create_indexes
-from tests.integration.conftest import ADDRESS, post_job
+from paddles_mongo.db import Database
+from tests.integration.conftest import CommandRecorder, app_on_fresh_database, post_job
 
 READ_COMMANDS = ("find", "aggregate", "distinct")
 SESSION_KEYS = ("lsid", "$db", "$clusterTime", "$readPreference", "txnNumber",
@@ -41,19 +36,13 @@ def sha1_of(number):
     return f"{number:04x}" * 10
 
 
-class ReadCapture(monitoring.CommandListener):
-    def __init__(self):
-        self.commands = []
+class ReadCapture(CommandRecorder):
+    """Keeps a copy of every read command sent."""
 
-    def started(self, event):
+    def record(self, event):
         if event.command_name in READ_COMMANDS:
-            self.commands.append(copy.deepcopy(dict(event.command)))
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
+            return copy.deepcopy(dict(event.command))
+        return None
 
 
 def run_names():
@@ -76,28 +65,23 @@ RUNS = run_names()
 def plans(mongo_server_uri):
     """(client, capture, explainer): an app whose database reports its read commands, and a
     second connection to the same database to explain them on."""
-    name = f"test_plans_{uuid.uuid4().hex[:12]}"
-    settings = load_settings(path=os.devnull, environ={}, mongo_uri=f"{mongo_server_uri}{name}",
-                             address=ADDRESS)
     capture = ReadCapture()
-    database = Database(settings, event_listeners=[capture])
-    create_indexes(database)
-    explainer = Database(settings)
-    client = create_app(settings, database).test_client()
-    for index, run in enumerate(RUNS):
-        for job in range(JOBS_PER_RUN):
-            number = index * JOBS_PER_RUN + job
-            post_job(client, run, {
-                "job_id": str(job + 1), "name": run,
-                "status": RUN_JOB_STATUSES[index % len(RUN_JOB_STATUSES)][job],
-                "sha1": sha1_of(number % 17), "flavor": FLAVORS[number % 3],
-                "branch": BRANCHES[index % 3], "suite": SUITES[index % 3],
-                "machine_type": MACHINE_TYPES[index % 3], "user": USERS[number % 5],
-                "description": f"{SUITES[index % 3]}/thrash/{number}"})
-    yield client, capture, explainer
-    explainer.client.drop_database(name)
-    explainer.close()
-    database.close()
+    with app_on_fresh_database(mongo_server_uri, "test_plans", [capture]) as (client, settings):
+        for index, run in enumerate(RUNS):
+            for job in range(JOBS_PER_RUN):
+                number = index * JOBS_PER_RUN + job
+                post_job(client, run, {
+                    "job_id": str(job + 1), "name": run,
+                    "status": RUN_JOB_STATUSES[index % len(RUN_JOB_STATUSES)][job],
+                    "sha1": sha1_of(number % 17), "flavor": FLAVORS[number % 3],
+                    "branch": BRANCHES[index % 3], "suite": SUITES[index % 3],
+                    "machine_type": MACHINE_TYPES[index % 3], "user": USERS[number % 5],
+                    "description": f"{SUITES[index % 3]}/thrash/{number}"})
+        explainer = Database(settings)
+        try:
+            yield client, capture, explainer
+        finally:
+            explainer.close()
 
 
 RUN = quote(RUNS[3])  # one running, one queued, one passed job

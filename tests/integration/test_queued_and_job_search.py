@@ -1,15 +1,13 @@
 """§3.2 `GET /runs/queued/` (pulpito's queue page; upstream §7.2 test_queued_*) and §3.4
 `GET /jobs/` (the global job search): every filter, pagination (§2.7), the sha1-over-branch
 rule, strict posted_after/posted_before meaning that day's 00:00:00, bad dates (§2.5)."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 
-from paddles_mongo import timeformat
-from tests.integration.conftest import (JOB_KEYS, RUN_KEYS, assert_envelope, create_run,
-                                        post_job, put_job)
+from tests.integration.conftest import (DATE_ERROR, JOB_KEYS, RUN_KEYS, assert_envelope,
+                                        create_run, names, post_job, put_job)
 
-DATE_ERROR = "date format must match"
 SHA1 = "1111111111111111111111111111111111111111"
 SHA2 = "2222222222222222222222222222222222222222"
 SHA3 = "3333333333333333333333333333333333333333"
@@ -20,39 +18,8 @@ def run_name(scheduled, tag, suite="rados", branch="main"):
     return f"teuthology-{scheduled:%Y-%m-%d_%H:%M:%S}-{suite}-{branch}-{tag}-basic-plana"
 
 
-def names(response):
-    assert response.status_code == 200, (response.status_code, response.data)
-    body = response.get_json()
-    assert isinstance(body, list), body
-    return [run["name"] for run in body]
-
-
 def queued(client):
     return names(client.get("/runs/queued/"))
-
-
-class FrozenClock:
-    """Replaces the server's clock: paddles_mongo.timeformat reads `datetime.now`, for job
-    `posted` times and for today/yesterday."""
-
-    def __init__(self, monkeypatch):
-        clock = self
-
-        class FrozenDatetime(datetime):
-            @classmethod
-            def now(cls, tz=None):
-                value = clock.utc
-                if tz is None:
-                    return value
-                return value.replace(tzinfo=timezone.utc).astimezone(tz)
-
-        self.utc = datetime(2024, 1, 1)
-        monkeypatch.setattr(timeformat, "datetime", FrozenDatetime)
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch):
-    return FrozenClock(monkeypatch)
 
 
 # --- GET /runs/queued/ ------------------------------------------------------------------------

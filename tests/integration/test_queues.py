@@ -2,30 +2,20 @@
 (controllers/test_queue.py) -- pause expiry is simulated by moving `paused_until` into the past
 in the database instead of sleeping; the calls of teuthology's queue branches (clients.md
 §2.7)."""
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
-from tests.integration.conftest import (JOB_KEYS, assert_envelope, assert_time, create_run,
-                                        get_job, post_job, put_job, unique_name)
+from tests.integration.conftest import (BAD_JSON, JOB_KEYS, assert_envelope, assert_time,
+                                        create_run, get_job, parse_time, post_job, put_job,
+                                        unique_name, utcnow)
 
 QUEUE_KEYS = ("queue", "paused", "paused_by", "paused_since", "paused_until")
-BAD_JSON = "could not decode JSON body"
 QUEUE_REQUIRED = "could not find required key: 'queue'"
 NO_SUCH_QUEUE = "specified queue does not exist"
 ALREADY_PAUSED = "Cannot pause an already-paused queue"
 PAUSE_NO_OWNER = "Cannot pause without specifying paused_by"
 QUEUE_PAUSED = "queue is paused, cannot retrieve job"
-
-
-def utcnow():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def parse_time(text):
-    assert_time(text)
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f" if "." in text
-                             else "%Y-%m-%d %H:%M:%S")
 
 
 def create_queue(client, name, **fields):
@@ -73,11 +63,6 @@ def pop(client, name):
     response = client.get("/queue/pop_queue", query_string={"queue": name})
     assert response.status_code == 200, (response.status_code, response.data)
     return response.get_json()
-
-
-@pytest.fixture
-def run(client):
-    return create_run(client, unique_name())
 
 
 # --- §7.7 controllers/test_queue.py --------------------------------------------------------

@@ -7,21 +7,15 @@ Runs get `scheduled` from the timestamp in their name (§5.1) and suite/branch/m
 their jobs (§5.2 step 8); their stored status -- what `/runs/status/` filters -- is derived from
 their jobs (§5.4). sha1 and flavor are the values of the run's jobs."""
 import itertools
-import os
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import quote
 
 import pytest
 
-from paddles_mongo import create_app, timeformat
-from paddles_mongo.config import load_settings
-from paddles_mongo.db import Database, create_indexes
-from tests.integration.conftest import (ADDRESS, RUN_KEYS, assert_envelope, create_run,
-                                        post_job, put_job)
-
-DATE_ERROR = "date format must match"
+from tests.integration.conftest import (ADDRESS, DATE_ERROR, RUN_KEYS, app_on_fresh_database,
+                                        assert_envelope, create_run, listing, names, post_job,
+                                        put_job)
 
 SHA_ABC1 = "abc1" + "1" * 36
 SHA_ABD2 = "abd2" + "2" * 36
@@ -150,20 +144,6 @@ def path(pairs, listing=None):
     return "/runs/" + "".join(f"{segment}/" for segment in segments)
 
 
-def names(response):
-    assert response.status_code == 200, (response.status_code, response.data)
-    body = response.get_json()
-    assert isinstance(body, list), body
-    return [run["name"] for run in body]
-
-
-def listing(response):
-    assert response.status_code == 200, (response.status_code, response.data)
-    body = response.get_json()
-    assert isinstance(body, list), body
-    return body
-
-
 def assert_date_error(response):
     message = assert_envelope(response, 400)
     assert message.startswith(DATE_ERROR), message
@@ -174,40 +154,10 @@ def assert_date_error(response):
 @pytest.fixture(scope="module")
 def dataset(mongo_server_uri):
     """A test client on a database holding RUNS (read-only; shared by this module)."""
-    name = f"test_filters_{uuid.uuid4().hex[:12]}"
-    settings = load_settings(path=os.devnull, environ={}, mongo_uri=f"{mongo_server_uri}{name}",
-                             address=ADDRESS)
-    database = Database(settings)
-    create_indexes(database)
-    client = create_app(settings, database).test_client()
-    for run in RUNS:
-        add_run(client, run)
-    yield client
-    database.client.drop_database(name)
-    database.close()
-
-
-class FrozenClock:
-    """Replaces the server's clock (paddles_mongo.timeformat reads `datetime.now`)."""
-
-    def __init__(self, monkeypatch):
-        clock = self
-
-        class FrozenDatetime(datetime):
-            @classmethod
-            def now(cls, tz=None):
-                value = clock.utc
-                if tz is None:
-                    return value
-                return value.replace(tzinfo=timezone.utc).astimezone(tz)
-
-        self.utc = datetime(2024, 1, 1)
-        monkeypatch.setattr(timeformat, "datetime", FrozenDatetime)
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch):
-    return FrozenClock(monkeypatch)
+    with app_on_fresh_database(mongo_server_uri, "test_filters") as (client, _settings):
+        for run in RUNS:
+            add_run(client, run)
+        yield client
 
 
 def test_dataset_runs_have_the_attributes_the_filters_read(dataset):

@@ -5,13 +5,11 @@ from datetime import datetime
 
 import pytest
 
-from tests.integration.conftest import (ADDRESS, RESULTS_KEYS, RUN_KEYS, assert_envelope,
-                                        assert_time, create_run, get_job, get_run,
-                                        ordered_keys, post_job, put_job, unique_name)
-
-NAME_REQUIRED = "could not find required key: 'name'"
-BAD_JSON = "could not decode JSON body"
-INVALID_FIELD = "an invalid field was specified"
+from tests.helpers import SPEC_EXAMPLE_RUN, SPEC_NAME_TABLE, spec_example_run_json
+from tests.integration.conftest import (ADDRESS, BAD_JSON, INVALID_FIELD, NAME_REQUIRED,
+                                        RESULTS_KEYS, RUN_KEYS, assert_envelope, assert_time,
+                                        create_run, get_job, get_run, names, ordered_keys,
+                                        post_job, put_job, unique_name)
 
 
 # --- GET /runs/ -----------------------------------------------------------------------------
@@ -73,43 +71,38 @@ def five_runs(client, database):
     return list(reversed(names))
 
 
-def _names(response):
-    assert response.status_code == 200, response.data
-    return [run["name"] for run in response.get_json()]
-
-
 def test_count_limits_the_runs_returned(client, five_runs):
-    assert _names(client.get("/runs/?count=2")) == five_runs[:2]
+    assert names(client.get("/runs/?count=2")) == five_runs[:2]
 
 
 def test_page_two_skips_one_page(client, five_runs):
-    assert _names(client.get("/runs/?count=2&page=2")) == five_runs[2:4]
+    assert names(client.get("/runs/?count=2&page=2")) == five_runs[2:4]
 
 
 def test_last_partial_page(client, five_runs):
-    assert _names(client.get("/runs/?count=2&page=3")) == five_runs[4:]
+    assert names(client.get("/runs/?count=2&page=3")) == five_runs[4:]
 
 
 def test_page_just_past_the_end_is_empty(client, five_runs):
     # offset 5 == total: the normal (empty) offset/limit result.
-    assert _names(client.get("/runs/?count=5&page=2")) == []
+    assert names(client.get("/runs/?count=5&page=2")) == []
 
 
 def test_page_far_beyond_the_end_is_empty(client, five_runs):
-    assert _names(client.get("/runs/?count=2&page=40")) == []
+    assert names(client.get("/runs/?count=2&page=40")) == []
 
 
 def test_count_zero_is_an_empty_list(client, five_runs):
-    assert _names(client.get("/runs/?count=0")) == []
+    assert names(client.get("/runs/?count=0")) == []
 
 
 @pytest.mark.parametrize("page", ["1", "0", "-1", "-100"])
 def test_page_one_or_less_is_the_first_page(client, five_runs, page):
-    assert _names(client.get(f"/runs/?count=2&page={page}")) == five_runs[:2]
+    assert names(client.get(f"/runs/?count=2&page={page}")) == five_runs[:2]
 
 
 def test_count_larger_than_total_returns_everything(client, five_runs):
-    assert _names(client.get("/runs/?count=100")) == five_runs
+    assert names(client.get("/runs/?count=100")) == five_runs
 
 
 @pytest.mark.parametrize("query", ["count=-1", "count=abc", "count=1.5", "page=abc",
@@ -466,32 +459,8 @@ def test_changes_made_behind_the_api_show_after_a_recount(client, database):
 
 # --- run-name parsing (§5.1, §7.11) ---------------------------------------------------------
 
-PARSE_TABLE = [
-    ("teuthology-2013-10-22_03:00:02-big-next-testing-basic-plana",
-     "teuthology", "big", "next", "plana", "2013-10-22 03:00:02"),
-    ("teuthology-2013-10-22_03:00:02-ceph-deploy-next-testing-basic-plana",
-     "teuthology", "ceph-deploy", "next", "plana", "2013-10-22 03:00:02"),
-    ("teuthology-2013-10-22_03:00:02-big-wip-9999-testing-basic-plana",
-     "teuthology", "big", "wip-9999", "plana", "2013-10-22 03:00:02"),
-    ("teuthology-2013-10-22_03:00:02-ceph-deploy-wip-9999-testing-basic-plana",
-     "teuthology", "ceph-deploy", "wip-9999", "plana", "2013-10-22 03:00:02"),
-    ("teuthology-2013-10-23_00:30:38-rgw-next---basic-saya",
-     "teuthology", "rgw", "next", "saya", "2013-10-23 00:30:38"),
-    ("u-2013-01-01_00:00:00-rados-main-testing-default-plana-ubuntu",
-     "u", "rados", "main", "plana", "2013-01-01 00:00:00"),
-    ("alice-2013-01-03_10:00:00-rados:thrash-wip-foo-bar-testing-default-smithi",
-     "alice", "rados:thrash", "wip-foo-bar-testing", "", "2013-01-03 10:00:00"),
-    ("zack-2024-03-05_12:34:56-fs-squid-distro-default-smithi",
-     "zack", "fs", "squid-distro", "", "2024-03-05 12:34:56"),
-    ("teuthology-2014-10-06_19:30:01-upgrade:dumpling-firefly-x:stress-split-giant-distro-basic-multi",
-     "teuthology", "upgrade:dumpling", "firefly-x:stress-split-giant-distro", "",
-     "2014-10-06 19:30:01"),
-    ("teuthology-2013-10-22_03:00:02-kittens-next-testing-basic-plana",
-     "teuthology", "kittens", "next", "", "2013-10-22 03:00:02"),
-    ("teuthology-2013-12-22_01:00:02-x-x-x-x-x",
-     "teuthology", "x", "x", "", "2013-12-22 01:00:02"),
-    ("a-b-2013-01-01_00:00:00-x-y-z-w-q", "a-b", "x", "y", "", "2013-01-01 00:00:00"),
-    ("x-2013-12-22_01:00:02-big-x-x-x-plana", "x", "big", "x", "plana", "2013-12-22 01:00:02"),
+# §5.1's examples, `scheduled` as the run JSON writes it, and one more.
+PARSE_TABLE = [(*row[:5], str(row[5])) for row in SPEC_NAME_TABLE] + [
     ("teuthology-2013-10-23_01:35:02-upgrade-small-next-testing-basic-vps",
      "teuthology", "upgrade-small", "next", "vps", "2013-10-23 01:35:02"),
 ]
@@ -597,7 +566,7 @@ def test_delete_run_leaves_other_runs(client):
 
 def test_run_json_matches_the_spec_example(client):
     # §4.1 example: two jobs (one queued, one pass) of a vps run.
-    name = "teuthology-2013-01-02_00:00:00-big-master-testing-basic-vps"
+    name = SPEC_EXAMPLE_RUN
     post_job(client, name, {"job_id": "1", "status": "queued", "sha1": "deadbeef01",
                             "flavor": "default", "priority": 100})
     post_job(client, name, {"job_id": "2", "status": "pass", "sha1": "deadbeef01",
@@ -607,24 +576,7 @@ def test_run_json_matches_the_spec_example(client):
     assert ordered_keys(response) == list(RUN_KEYS) + ["jobs"]
     assert_time(run["posted"])
     assert_time(run["updated"])
-    expected = {
-        "name": name,
-        "href": [f"{ADDRESS}/runs/{name}/"],
-        "user": "teuthology",
-        "status": "queued",
-        "results": {"queued": 1, "pass": 1, "running": 0, "waiting": 0, "fail": 0,
-                    "dead": 0, "unknown": 0, "total": 2, "sha1": "deadbeef01",
-                    "flavor": "default"},
-        "jobs_count": 2,
-        "scheduled": "2013-01-02 00:00:00",
-        "started": None,
-        "branch": "master",
-        "suite": "big",
-        "machine_type": "vps",
-        "sha1": "deadbeef01",
-        "priority": 100,
-        "flavor": "default",
-    }
+    expected = spec_example_run_json(ADDRESS)
     assert {key: run[key] for key in expected} == expected
     assert [job["job_id"] for job in run["jobs"]] == ["1", "2"]
 
@@ -639,4 +591,4 @@ def test_new_run_posted_is_utc_now(client):
 
 
 def test_unknown_query_parameters_are_ignored(client, five_runs):
-    assert _names(client.get("/runs/?bogus=1&since=x&count=2")) == five_runs[:2]
+    assert names(client.get("/runs/?bogus=1&since=x&count=2")) == five_runs[:2]

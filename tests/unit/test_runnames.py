@@ -5,75 +5,41 @@ import pytest
 
 from paddles_mongo.domain.runnames import parse_run_name
 from paddles_mongo.services.runs import new_run
+from tests.helpers import SPEC_NAME_TABLE
 
-# Every row of the worked-examples table of spec §5.1:
-# (run name, user, suite, branch, machine_type, scheduled)
-NAME_TABLE = [
-    ("teuthology-2013-10-22_03:00:02-big-next-testing-basic-plana",
-     "teuthology", "big", "next", "plana", datetime(2013, 10, 22, 3, 0, 2)),
-    ("teuthology-2013-10-22_03:00:02-ceph-deploy-next-testing-basic-plana",
-     "teuthology", "ceph-deploy", "next", "plana", datetime(2013, 10, 22, 3, 0, 2)),
-    ("teuthology-2013-10-22_03:00:02-big-wip-9999-testing-basic-plana",
-     "teuthology", "big", "wip-9999", "plana", datetime(2013, 10, 22, 3, 0, 2)),
-    ("teuthology-2013-10-22_03:00:02-ceph-deploy-wip-9999-testing-basic-plana",
-     "teuthology", "ceph-deploy", "wip-9999", "plana", datetime(2013, 10, 22, 3, 0, 2)),
-    ("teuthology-2013-10-23_00:30:38-rgw-next---basic-saya",
-     "teuthology", "rgw", "next", "saya", datetime(2013, 10, 23, 0, 30, 38)),
-    ("u-2013-01-01_00:00:00-rados-main-testing-default-plana-ubuntu",
-     "u", "rados", "main", "plana", datetime(2013, 1, 1, 0, 0, 0)),
-    ("alice-2013-01-03_10:00:00-rados:thrash-wip-foo-bar-testing-default-smithi",
-     "alice", "rados:thrash", "wip-foo-bar-testing", "", datetime(2013, 1, 3, 10, 0, 0)),
-    ("zack-2024-03-05_12:34:56-fs-squid-distro-default-smithi",
-     "zack", "fs", "squid-distro", "", datetime(2024, 3, 5, 12, 34, 56)),
-    ("teuthology-2014-10-06_19:30:01-upgrade:dumpling-firefly-x:stress-split-giant-distro"
-     "-basic-multi",
-     "teuthology", "upgrade:dumpling", "firefly-x:stress-split-giant-distro", "",
-     datetime(2014, 10, 6, 19, 30, 1)),
-    ("teuthology-2013-10-22_03:00:02-kittens-next-testing-basic-plana",
-     "teuthology", "kittens", "next", "", datetime(2013, 10, 22, 3, 0, 2)),
-    ("teuthology-2013-12-22_01:00:02-x-x-x-x-x",
-     "teuthology", "x", "x", "", datetime(2013, 12, 22, 1, 0, 2)),
-    ("a-b-2013-01-01_00:00:00-x-y-z-w-q",
-     "a-b", "x", "y", "", datetime(2013, 1, 1, 0, 0, 0)),
-    ("x-2013-12-22_01:00:02-big-x-x-x-plana",
-     "x", "big", "x", "plana", datetime(2013, 12, 22, 1, 0, 2)),
-]
-TABLE_IDS = [row[0] for row in NAME_TABLE]
+# Every row of the worked-examples table of spec §5.1, each test once per row.
+over_name_table = pytest.mark.parametrize("name,user,suite,branch,machine_type,scheduled",
+                                          SPEC_NAME_TABLE,
+                                          ids=[row[0] for row in SPEC_NAME_TABLE])
 
 
-@pytest.mark.parametrize("name,user,suite,branch,machine_type,scheduled", NAME_TABLE,
-                         ids=TABLE_IDS)
+@over_name_table
 def test_name_table_user(name, user, suite, branch, machine_type, scheduled):
     assert parse_run_name(name)["user"] == user
 
 
-@pytest.mark.parametrize("name,user,suite,branch,machine_type,scheduled", NAME_TABLE,
-                         ids=TABLE_IDS)
+@over_name_table
 def test_name_table_suite(name, user, suite, branch, machine_type, scheduled):
     assert parse_run_name(name)["suite"] == suite
 
 
-@pytest.mark.parametrize("name,user,suite,branch,machine_type,scheduled", NAME_TABLE,
-                         ids=TABLE_IDS)
+@over_name_table
 def test_name_table_branch(name, user, suite, branch, machine_type, scheduled):
     assert parse_run_name(name)["branch"] == branch
 
 
-@pytest.mark.parametrize("name,user,suite,branch,machine_type,scheduled", NAME_TABLE,
-                         ids=TABLE_IDS)
+@over_name_table
 def test_name_table_machine_type(name, user, suite, branch, machine_type, scheduled):
     assert parse_run_name(name)["machine_type"] == machine_type
 
 
-@pytest.mark.parametrize("name,user,suite,branch,machine_type,scheduled", NAME_TABLE,
-                         ids=TABLE_IDS)
+@over_name_table
 def test_name_table_scheduled_is_the_name_timestamp(name, user, suite, branch, machine_type,
                                                     scheduled):
     assert parse_run_name(name)["scheduled"] == scheduled
 
 
-@pytest.mark.parametrize("name,user,suite,branch,machine_type,scheduled", NAME_TABLE,
-                         ids=TABLE_IDS)
+@over_name_table
 def test_name_table_full_parse(name, user, suite, branch, machine_type, scheduled):
     assert parse_run_name(name) == {"user": user, "suite": suite, "branch": branch,
                                     "machine_type": machine_type, "scheduled": scheduled}

@@ -11,18 +11,11 @@ from paddles_mongo.schemas.queries import PageQuery, RunJobsQuery, RunListQuery
 from paddles_mongo.schemas.runs import RunCreateSchema, run_to_json
 from paddles_mongo.services.runs import stored_summary
 
+from tests.helpers import (JOB_KEYS, JOB_WHITELIST, RESULTS_KEYS, RUN_KEYS, SPEC_EXAMPLE_RUN,
+                           spec_example_run_json)
+
 from .test_storage import realistic_job
 
-# The whitelist of spec §4.2, in the order the job JSON emits it.
-WHITELIST = [
-    "archive_path", "description", "duration", "email", "failure_reason", "flavor", "job_id",
-    "kernel", "last_in_suite", "machine_type", "name", "nuke_on_error", "os_type",
-    "os_version", "overrides", "owner", "pid", "roles", "sentry_event", "status", "success",
-    "branch", "seed", "sha1", "subset", "suite", "suite_branch", "suite_path", "suite_relpath",
-    "suite_repo", "suite_sha1", "targets", "tasks", "timestamp", "teuthology_branch", "verbose",
-    "pcp_grafana_url", "priority", "user", "queue", "package_source",
-]
-JOB_JSON_KEYS = ["log_href"] + WHITELIST + ["posted", "started", "updated"]
 
 
 def load_job(body):
@@ -261,7 +254,7 @@ def test_realistic_teuthology_job_loads():
                     "archive_upload_key", "no_nested_subset", "first_in_suite",
                     "sleep_before_teardown", "nuke-on-error"):
         assert dropped not in loaded
-    assert set(loaded) <= set(WHITELIST)
+    assert set(loaded) <= set(JOB_WHITELIST)
 
 
 # --- RunCreateSchema (spec §3.2 POST /runs/) ------------------------------------------------
@@ -341,12 +334,12 @@ def stored_job(**fields):
 
 
 def test_job_json_key_order():
-    assert list(job_to_json(stored_job(), SETTINGS)) == JOB_JSON_KEYS
+    assert list(job_to_json(stored_job(), SETTINGS)) == list(JOB_KEYS)
 
 
 def test_job_json_unset_keys_are_null():
     rendered = job_to_json(stored_job(), SETTINGS)
-    for key in WHITELIST:
+    for key in JOB_WHITELIST:
         if key != "job_id":
             assert rendered[key] is None, key
     assert (rendered["posted"], rendered["started"], rendered["updated"]) == (None, None, None)
@@ -406,11 +399,6 @@ def test_job_json_omits_internal_fields():
 
 # --- run_to_json (spec §4.1) ------------------------------------------------------------------
 
-RUN_JSON_KEYS = ["name", "href", "user", "status", "results", "jobs_count", "posted",
-                 "scheduled", "started", "updated", "branch", "suite", "machine_type", "sha1",
-                 "priority", "flavor"]
-
-
 def run_summary(**counts):
     summary = {"queued": 0, "pass": 0, "running": 0, "waiting": 0, "fail": 0, "dead": 0,
                "unknown": 0, "total": 0, "sha1": "none", "flavor": "none", "priority": None,
@@ -421,7 +409,7 @@ def run_summary(**counts):
 
 def run_doc(summary=None):
     """A stored run, keeping `summary` (what its jobs count to) as the service stores it."""
-    return {"_id": "x", "name": "teuthology-2013-01-02_00:00:00-big-master-testing-basic-vps",
+    return {"_id": "x", "name": SPEC_EXAMPLE_RUN,
             "user": "teuthology", "status": "queued", "suite": "big", "branch": "master",
             "machine_type": "vps", "posted": datetime(2026, 11, 28, 1, 37, 12, 599560),
             "scheduled": datetime(2013, 1, 2), "started": None,
@@ -429,7 +417,7 @@ def run_doc(summary=None):
 
 
 def test_run_json_key_order():
-    assert list(run_to_json(run_doc(run_summary()), SETTINGS)) == RUN_JSON_KEYS
+    assert list(run_to_json(run_doc(run_summary()), SETTINGS)) == list(RUN_KEYS)
 
 
 def test_run_json_example():
@@ -437,29 +425,10 @@ def test_run_json_example():
     summary = run_summary(queued=1, **{"pass": 1}, total=2, sha1="deadbeef01",
                           flavor="default", priority=100, status="queued")
     rendered = run_to_json(run_doc(summary), settings)
-    assert rendered == {
-        "name": "teuthology-2013-01-02_00:00:00-big-master-testing-basic-vps",
-        "href": ["http://paddles.example/runs/"
-                 "teuthology-2013-01-02_00:00:00-big-master-testing-basic-vps/"],
-        "user": "teuthology",
-        "status": "queued",
-        "results": {"queued": 1, "pass": 1, "running": 0, "waiting": 0, "fail": 0,
-                    "dead": 0, "unknown": 0, "total": 2, "sha1": "deadbeef01",
-                    "flavor": "default"},
-        "jobs_count": 2,
-        "posted": "2026-11-28 01:37:12.599560",
-        "scheduled": "2013-01-02 00:00:00",
-        "started": None,
-        "updated": "2026-11-28 01:37:46.526612",
-        "branch": "master",
-        "suite": "big",
-        "machine_type": "vps",
-        "sha1": "deadbeef01",
-        "priority": 100,
-        "flavor": "default",
-    }
-    assert list(rendered["results"]) == ["queued", "pass", "running", "waiting", "fail",
-                                         "dead", "unknown", "total", "sha1", "flavor"]
+    assert rendered == {**spec_example_run_json("http://paddles.example"),
+                        "posted": "2026-11-28 01:37:12.599560",
+                        "updated": "2026-11-28 01:37:46.526612"}
+    assert list(rendered["results"]) == list(RESULTS_KEYS)
 
 
 def test_run_json_status_is_the_one_counted_from_the_jobs():

@@ -6,6 +6,7 @@ import pytest
 
 from paddles_mongo.storage import (UnstorableValue, check_storable, decode_key, decode_keys,
                                    encode_key, encode_keys)
+from tests.helpers import all_keys
 
 ODD_KEYS = [
     "ubuntu@smithi001.front.sepia.ceph.com",
@@ -81,19 +82,9 @@ def test_nested_documents_round_trip_with_values_untouched():
     assert decode_keys(encoded) == original
 
 
-def _all_keys(value):
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield key
-            yield from _all_keys(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _all_keys(child)
-
-
 def test_encoded_nested_keys_have_no_dots_or_dollars():
     value = {"a.b": {"$c": [{"d.e": {"f\0": 1}}]}}
-    for key in _all_keys(encode_keys(value)):
+    for key in all_keys(encode_keys(value)):
         assert "." not in key and "$" not in key and "\0" not in key
 
 

@@ -83,9 +83,10 @@ def run(url, other, scenarios, concurrency, requests_total, seconds, rounds, jso
 @click.option("--port", default=8790, show_default=True)
 @click.option("--concurrency", default=8, show_default=True)
 @click.option("--requests", "requests_total", default=400, show_default=True)
+@click.option("--seconds", type=float, help="Measure each round for this long instead.")
 @click.option("--rounds", default=3, show_default=True)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False))
-def scale(mongo_server, sizes, port, concurrency, requests_total, rounds, json_path):
+def scale(mongo_server, sizes, port, concurrency, requests_total, seconds, rounds, json_path):
     """Run-list latency at several database sizes, served by paddles-mongo (4 workers) on the
     MongoDB at MONGO_SERVER (mongodb://host:port)."""
     from .scale import prepare, serve, wait_until_up
@@ -100,7 +101,7 @@ def scale(mongo_server, sizes, port, concurrency, requests_total, rounds, json_p
             wait_until_up(url, server)
             targets = Targets(requests.Session(), url)
             figures = median_round([measure(url, "run_list", targets, requests_total,
-                                            concurrency) for _ in range(rounds)])
+                                            concurrency, seconds) for _ in range(rounds)])
         finally:
             server.terminate()
             server.wait()

@@ -14,6 +14,7 @@ from ..timeformat import local_to_utc
 from . import runs
 
 BATCH = 500
+SUMMARY_BATCH = 50  # runs counted per aggregation: big runs make big counts
 STALE_ACTIVE = ("running", "waiting", "unknown")
 FINISHED = ("pass", "fail", "dead")
 # The original's guesses of a node's machine type from its hostname.
@@ -82,7 +83,7 @@ def recount(database, names=None, check=False, progress=_none):
     differing = {}
     kept = dict.fromkeys(runs.stored_summary(None), 1)
     cursor = database.runs.find(query, {"name": 1, **kept}).sort("_id", 1)
-    for batch in _batches(cursor):
+    for batch in _batches(cursor, SUMMARY_BATCH):
         summaries = runs.summarize_runs(database, [run["name"] for run in batch])
         for run in batch:
             expected = runs.stored_summary(summaries[run["name"]])

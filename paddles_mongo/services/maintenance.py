@@ -14,7 +14,7 @@ from ..timeformat import local_to_utc
 from . import runs
 
 BATCH = 500
-SUMMARY_BATCH = 50  # runs counted per aggregation: big runs make big counts
+SUMMARY_BATCH = 10  # runs counted per aggregation: big runs make big counts
 STALE_ACTIVE = ("running", "waiting", "unknown")
 FINISHED = ("pass", "fail", "dead")
 # The original's guesses of a node's machine type from its hostname.

@@ -77,7 +77,8 @@ def expire_jobs(database, now, running_minutes, queued_days, dry_run=False, prog
 
 def recount(database, names=None, check=False, progress=_none):
     """Recompute what runs keep from their jobs (status, results, first job's sha1/flavor/
-    priority, sha1s, flavors). Returns the runs whose stored values differed
+    priority, sha1s, flavors), and count a write on every run so no cached run page outlives
+    an edit made behind the API. Returns the runs whose stored values differed
     ({name: (stored status, counted status)}); with `check`, changes nothing."""
     query = {"name": {"$in": names}} if names else {}
     differing = {}
@@ -91,6 +92,9 @@ def recount(database, names=None, check=False, progress=_none):
                 differing[run["name"]] = (run.get("status"), expected["status"])
                 if not check:
                     runs.refresh_run(database, run["name"])
+        if not check:
+            database.runs.update_many({"_id": {"$in": [run["_id"] for run in batch]}},
+                                      {"$inc": {"writes": 1}})
         progress(len(batch))
     return differing
 

@@ -56,3 +56,12 @@ def test_a_disabled_cache_serves_the_same(settings, database):
     uncached.post(f"/runs/{RUN}/jobs/", json={"job_id": "1", "status": "queued"})
     first = uncached.get(f"/runs/{RUN}/").get_json()
     assert uncached.get(f"/runs/{RUN}/").get_json() == first
+
+
+def test_recount_makes_edits_behind_the_api_show(cached_client, database):
+    client = cached_client
+    client.post(f"/runs/{RUN}/jobs/", json={"job_id": "1", "description": "before"})
+    assert jobs_of(client)["1"]["description"] == "before"
+    database.jobs.update_one({"run": RUN}, {"$set": {"description": "edited by hand"}})
+    maintenance.recount(database)
+    assert jobs_of(client)["1"]["description"] == "edited by hand"

@@ -3,6 +3,8 @@
 INDEXES is the one declaration of indexes: `scripts/create-indexes` creates them, tests check
 that queries use them.
 """
+import re
+
 from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
 
 DEFAULT_DATABASE = "paddles"
@@ -33,6 +35,17 @@ def index_hint(query, index):
         if not isinstance(condition, dict) or set(condition) <= PLAIN_OPERATORS:
             return {}
     return {"hint": index}
+
+
+def prefix_condition(prefix):
+    """Strings starting with `prefix`: an index range (which a planner can bound), plus the
+    anchored pattern that keeps the match exact on arrays, whose elements a range alone may
+    mix."""
+    condition = {"$gte": prefix, "$regex": "^" + re.escape(prefix)}
+    last = prefix[-1:]
+    if last and ord(last) < 0x10FFFF:
+        condition["$lt"] = prefix[:-1] + chr(ord(last) + 1)
+    return condition
 
 
 def node_index_name(field):

@@ -3,8 +3,10 @@
 MongoDB stores naive UTC datetimes with millisecond precision; pymongo hands them back naive.
 """
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
+
+from .exceptions import InvalidInput
 
 TEUTHOLOGY_TIMESTAMP_FORMAT = "%Y-%m-%d_%H:%M:%S"
 UPDATED_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -12,8 +14,8 @@ DATE_FORMAT = "%Y-%m-%d"
 DATE_FORMAT_ERROR = "date format must match %Y-%m-%d (or be 'today' or 'yesterday')"
 
 
-class TimeFormatError(ValueError):
-    pass
+class TimeFormatError(InvalidInput, ValueError):
+    """A malformed date or time: answered 400 with its message."""
 
 
 def utcnow():
@@ -63,3 +65,8 @@ def parse_date(text, tz_name, today=None):
         except ValueError:
             pass
     raise TimeFormatError(DATE_FORMAT_ERROR)
+
+
+def day_start(text, tz_name, today=None):
+    """00:00:00 of the day a date parameter names (see parse_date)."""
+    return datetime.combine(parse_date(text, tz_name, today), time.min)

@@ -1,5 +1,3 @@
-from datetime import datetime, time
-
 from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -11,7 +9,7 @@ from ..schemas.jobs import (EXTRA_SELECTABLE_FIELDS, JOB_JSON_FIELDS, JobSchema,
 from ..schemas.queries import JobSearchQuery, RunJobsQuery
 from ..services import jobs as job_service
 from ..services import runs as run_service
-from ..timeformat import TimeFormatError, local_to_utc, parse_date, utcnow
+from ..timeformat import day_start, local_to_utc, utcnow
 from .runs import runs_json
 from .support import (BAD_JSON, json_object_body, load, page_window, requested_fields,
                       services)
@@ -126,13 +124,6 @@ class Job(MethodView):
         return jsonify({})
 
 
-def start_of_day(text):
-    try:
-        return datetime.combine(parse_date(text, services().settings.timezone), time.min)
-    except TimeFormatError as error:
-        raise InvalidInput(str(error)) from None
-
-
 @blp.route("/jobs/")
 class JobSearch(MethodView):
     @blp.arguments(JobSearchQuery, location="query", as_kwargs=True)
@@ -145,8 +136,9 @@ class JobSearch(MethodView):
         if count == 0:
             return jsonify([])
         skip, limit = page_window(count, page)
+        tz = svc.settings.timezone
         docs = job_service.search_jobs(
             svc.database, skip, limit,
-            posted_after=start_of_day(posted_after) if posted_after else None,
-            posted_before=start_of_day(posted_before) if posted_before else None, **criteria)
+            posted_after=day_start(posted_after, tz) if posted_after else None,
+            posted_before=day_start(posted_before, tz) if posted_before else None, **criteria)
         return jsonify([job_to_json(doc, svc.settings) for doc in docs])

@@ -1,5 +1,3 @@
-from datetime import datetime, time
-
 import orjson
 from flask import Response, jsonify
 from flask.views import MethodView
@@ -8,14 +6,13 @@ from flask_smorest import Blueprint
 from ..schemas.common import EmptySchema
 from ..schemas.jobs import job_to_json
 from ..domain.filters import ALIASES, RUN_FIELDS, parse_filter_path
-from ..exceptions import InvalidInput
 from ..schemas.queries import RunFilterQuery, RunListQuery
 from ..schemas.runs import (RUN_SELECTABLE_FIELDS, RunCreateSchema, RunSchema,
                             RunWithJobsSchema, run_field_value, run_to_json)
 from ..services import jobs as job_service
 from ..services import run_filters
 from ..services import runs as run_service
-from ..timeformat import TimeFormatError, parse_date, utcnow
+from ..timeformat import day_start, utcnow
 from .support import json_object_body, load, page_window, requested_fields, services
 
 blp = Blueprint("runs", __name__, url_prefix="/runs", description="Runs: named batches of jobs")
@@ -109,13 +106,6 @@ class QueuedRuns(MethodView):
         return jsonify(runs_json(run_filters.queued_runs(services().database), None))
 
 
-def since_datetime(text):
-    try:
-        return datetime.combine(parse_date(text, services().settings.timezone), time.min)
-    except TimeFormatError as error:
-        raise InvalidInput(str(error)) from None
-
-
 class RunFilter(MethodView):
     @blp.arguments(RunFilterQuery, location="query", as_kwargs=True)
     @blp.response(200, RunSchema(many=True))
@@ -134,7 +124,7 @@ class RunFilter(MethodView):
             count = svc.settings.default_latest_runs_count
         skip, limit = page_window(count, page)
         docs = run_filters.filtered_runs(svc.database, run_filter, skip, limit,
-                                         since_datetime(since) if since else None)
+                                         day_start(since, svc.settings.timezone) if since else None)
         return jsonify(runs_json(docs, None))
 
 

@@ -8,8 +8,8 @@ nothing may follow. A repeated or unknown dimension names nothing: NotFound.
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
-from ..exceptions import InvalidInput, NotFound
-from ..timeformat import TimeFormatError, parse_date
+from ..exceptions import NotFound
+from ..timeformat import day_start, parse_date
 
 # dimension -> the run field it filters on. sha1 and flavor match *any job* of the run, through
 # arrays of the values its jobs hold, which the run document keeps exact.
@@ -42,13 +42,6 @@ class RunFilter:
         return used
 
 
-def _day(text, tz_name, today):
-    try:
-        return parse_date(text, tz_name, today)
-    except TimeFormatError as error:
-        raise InvalidInput(str(error)) from None
-
-
 def parse_filter_path(segments, tz_name, today=None):
     run_filter = RunFilter()
     position = 0
@@ -66,19 +59,20 @@ def parse_filter_path(segments, tz_name, today=None):
         elif name != "date":
             run_filter.equals[name] = value
         elif value != "from":
-            day = _day(value, tz_name, today)
+            day = parse_date(value, tz_name, today)
             run_filter.scheduled_from = datetime.combine(day, time.min)
             run_filter.scheduled_to = datetime.combine(day, END_OF_DAY)
         else:
             rest = segments[position:]
             if len(rest) == 1:  # date/from/{a}/
-                run_filter.scheduled_from = datetime.combine(_day(rest[0], tz_name, today), time.min)
+                run_filter.scheduled_from = day_start(rest[0], tz_name, today)
                 run_filter.empty = True
                 return run_filter
             if len(rest) != 3 or rest[1] != "to":
                 raise NotFound(f"no run filter {'/'.join(segments)}")
-            run_filter.scheduled_from = datetime.combine(_day(rest[0], tz_name, today), time.min)
-            run_filter.scheduled_to = datetime.combine(_day(rest[2], tz_name, today), END_OF_DAY)
+            run_filter.scheduled_from = day_start(rest[0], tz_name, today)
+            run_filter.scheduled_to = datetime.combine(parse_date(rest[2], tz_name, today),
+                                                       END_OF_DAY)
             run_filter.date_range = True
             return run_filter
     return run_filter

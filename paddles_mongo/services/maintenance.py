@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from pymongo import UpdateOne
 
+from ..db import index_hint, prefix_condition
 from ..domain.jobs import plan_job_write, target_hostname
 from ..domain.nodes import new_node
 from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
@@ -237,11 +238,9 @@ def set_targets(database, dry_run=False, progress=_none):
 
 def node_jobs(database, prefix, count):
     """The last `count` jobs (by `updated`) that ran on nodes whose name starts with `prefix`."""
-    bound = {"$gte": prefix}
-    if prefix:
-        bound["$lt"] = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return list(database.jobs.find({"target_nodes": bound}, {"run": 1, "job_id": 1,
-                                                              "updated": 1})
+    query = {"target_nodes": prefix_condition(prefix)}
+    return list(database.jobs.find(query, {"run": 1, "job_id": 1, "updated": 1},
+                                   **index_hint(query, "target_nodes_updated"))
                 .sort([("updated", -1), ("_id", -1)]).limit(count))
 
 

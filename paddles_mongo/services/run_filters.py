@@ -1,9 +1,7 @@
 """Run filter routes, `/runs/queued/`: queries built from a RunFilter. A query on several fields
 names the index that serves it (a hint, by the most selective dimension), so no filter ever
 scans a collection, whatever the planner."""
-import re
-
-from ..db import SCHEDULED_ORDER, filter_index_name, index_hint
+from ..db import SCHEDULED_ORDER, filter_index_name, index_hint, prefix_condition
 from ..domain.filters import RUN_FIELDS
 from .runs import BATCH_LIMIT
 
@@ -11,17 +9,6 @@ from .runs import BATCH_LIMIT
 INDEX_PREFERENCE = ("sha1", "date", "user", "branch", "suite", "machine_type", "flavor", "status")
 ARRAY_FIELDS = ("sha1s", "flavors")
 DAY_OF_SCHEDULED = {"$dateToString": {"format": "%Y-%m-%d", "date": "$scheduled"}}
-
-
-def prefix_condition(prefix):
-    """Strings starting with `prefix`: an index range (which a planner can bound), plus the
-    anchored pattern that keeps the match exact on arrays, whose elements a range alone may
-    mix."""
-    condition = {"$gte": prefix, "$regex": "^" + re.escape(prefix)}
-    last = prefix[-1]
-    if ord(last) < 0x10FFFF:
-        condition["$lt"] = prefix[:-1] + chr(ord(last) + 1)
-    return condition
 
 
 def filter_query(run_filter, since=None):

@@ -78,21 +78,19 @@ def record_job_write(database, name, fields, summary_changed, job_started):
     """After a job write: $set `fields` on its run (updated, suite/branch/machine_type
     corrections), count the write, and when it changed what the run keeps from its jobs, bring
     the stored summary up to date."""
-    run = database.runs.find_one_and_update(
-        {"name": name}, {"$set": fields, "$inc": {"writes": 1}}, projection={"writes": 1},
-        return_document=ReturnDocument.AFTER)
+    update = {"$inc": {"writes": 1}}
+    if fields:
+        update["$set"] = fields
+    run = database.runs.find_one_and_update({"name": name}, update, projection={"writes": 1},
+                                            return_document=ReturnDocument.AFTER)
     if run is not None and summary_changed:
         summarize(database, name, run["writes"], job_started)
 
 
-def refresh_run(database, name, job_started=UNCHANGED):
+def refresh_run(database, name):
     """Bring the run's stored summary up to date with its jobs (after writes that bypass
-    record_job_write: deletions, maintenance, imports)."""
-    run = database.runs.find_one_and_update({"name": name}, {"$inc": {"writes": 1}},
-                                            projection={"writes": 1},
-                                            return_document=ReturnDocument.AFTER)
-    if run is not None:
-        summarize(database, name, run["writes"], job_started)
+    record_job_write: deletions, maintenance, imports); `started` stays as it is."""
+    record_job_write(database, name, {}, True, UNCHANGED)
 
 
 def _results_pipeline(names):

@@ -59,7 +59,11 @@ def stop(process):
               "(default: setting local_mongo_port).")
 def serve_local_command(data_dir, mongo_port):
     """Serve with gunicorn. Without PADDLES_MONGO_URI, first start a local SecantusDB daemon
-    with persistent data; create the indexes; Ctrl-C stops everything."""
+    with persistent data; create the indexes; Ctrl-C (or SIGTERM) stops everything."""
+    # Ctrl-C and SIGTERM both stop the children below, even where the shell that started us
+    # had SIGINT ignored (a background job).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     settings = load_settings()
     env = dict(os.environ)
     database_process = None

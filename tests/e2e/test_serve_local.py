@@ -23,8 +23,8 @@ def serve_local(data_dir, mongo_port, http_port):
                             env=env, cwd=data_dir)
 
 
-def interrupt(process):
-    process.send_signal(signal.SIGINT)
+def interrupt(process, signal_number=signal.SIGINT):
+    process.send_signal(signal_number)
     return process.wait(timeout=60)
 
 
@@ -53,4 +53,5 @@ def test_serve_local_starts_database_and_server_and_keeps_data():
             wait_for_http(url + "/", process)
             assert requests.get(f"{url}/runs/{RUN}/").status_code == 200
         finally:
-            assert interrupt(process) == 0
+            assert interrupt(process, signal.SIGTERM) == 0  # as a process manager stops it
+        assert port_is_closed(http_port) and port_is_closed(mongo_port)

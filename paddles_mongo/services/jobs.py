@@ -60,17 +60,10 @@ def _link_nodes(database, write):
             raise
 
 
-def _after_job_write(database, run_name, write):
-    _link_nodes(database, write)
-    runs.record_job_write(database, run_name, write.run_fields, bool(write.changed_fields),
-                          write.started)
-
-
 def create_job(database, settings, run_name, request, now):
     """Returns (job_id, JobWrite). A job_id already used in the run -> 400 `... already exists`
     (enforced by the unique index, so concurrent POSTs cannot both succeed)."""
     write = plan_job_write(None, request, now)
-    runs.ensure_run(database, run_name, now, settings.timezone)
     given_id = write.job_fields.pop("job_id", None)
     for _attempt in range(JOB_WRITE_ATTEMPTS):
         job_id = given_id or next_job_id(database)
@@ -85,7 +78,12 @@ def create_job(database, settings, run_name, request, now):
             # A client-chosen id in this run took the next sequence number: take another.
     else:
         raise Unavailable("could not assign a job_id; please retry")
-    _after_job_write(database, run_name, write)
+    _link_nodes(database, write)
+    after = runs.summary_job_fields(document)
+    if not runs.record_job_write(database, run_name, None, after, write.run_fields, write.started):
+        # The run's first job: the run is made now (or by a concurrent POST), then counts it.
+        runs.ensure_run(database, run_name, now, settings.timezone)
+        runs.record_job_write(database, run_name, None, after, write.run_fields, write.started)
     return job_id, write
 
 
@@ -95,8 +93,8 @@ def update_job(database, run_name, job_id, request, now):
     for _attempt in range(JOB_WRITE_ATTEMPTS):
         current = database.jobs.find_one(
             {"run": run_name, "job_id": job_id},
-            {"job_id": 1, "status": 1, "success": 1, "priority": 1, "sha1": 1, "flavor": 1,
-             "started": 1, "target_nodes": 1, "rev": 1})
+            {**dict.fromkeys(runs.SUMMARY_JOB_FIELDS, 1), "success": 1, "started": 1,
+             "target_nodes": 1, "rev": 1})
         if current is None:
             raise NotFound("attempted to update a non-existent job")
         write = plan_job_write(current, request, now)
@@ -108,16 +106,21 @@ def update_job(database, run_name, job_id, request, now):
             break
     else:
         raise Unavailable("job is being updated concurrently; please retry")
-    _after_job_write(database, run_name, write)
+    before = runs.summary_job_fields(current)
+    after = {**before, **{field: write.job_fields[field] for field in runs.SUMMARY_JOB_FIELDS
+                          if field in write.job_fields}}
+    _link_nodes(database, write)
+    runs.record_job_write(database, run_name, before, after, write.run_fields, write.started)
     return write
 
 
 def delete_job(database, run_name, job_id):
     deleted = database.jobs.find_one_and_delete(
-        {"run": run_name, "job_id": job_id}, projection={"_id": 1})
+        {"run": run_name, "job_id": job_id}, projection=dict.fromkeys(runs.SUMMARY_JOB_FIELDS, 1))
     if deleted is None:
         raise NotFound("attempted to delete a non-existent job")
-    runs.refresh_run(database, run_name)
+    runs.record_job_write(database, run_name, runs.summary_job_fields(deleted), None, {})
+    runs.settle_first_job(database, run_name)
 
 
 def search_jobs(database, skip, limit, description=None, status=None, sha1=None, branch=None,

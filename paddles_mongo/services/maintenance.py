@@ -57,40 +57,42 @@ def stale_jobs_query(now, running_minutes, queued_days):
 
 def expire_jobs(database, now, running_minutes, queued_days, dry_run=False, progress=_none):
     """Mark stale jobs dead (status only: no `success`, no `updated` bump, as the original),
-    then store their runs' status. Returns (jobs expired, runs affected)."""
+    each counted on its run like any job write. Returns (jobs expired, runs affected)."""
     query = stale_jobs_query(now, running_minutes, queued_days)
     expired, affected = 0, set()
-    for batch in _batches(database.jobs.find(query, {"run": 1}).sort("_id", 1)):
-        ids = [job["_id"] for job in batch]
-        if not dry_run:
-            # Re-checked at write time: a job that reported meanwhile is left alone.
-            expired += database.jobs.update_many(
-                {"$and": [{"_id": {"$in": ids}}, query]},
-                {"$set": {"status": "dead"}, "$inc": {"rev": 1}}).modified_count
-        else:
-            expired += len(ids)
-        affected.update(job["run"] for job in batch)
+    projection = {"run": 1, "rev": 1, **dict.fromkeys(runs.SUMMARY_JOB_FIELDS, 1)}
+    for batch in _batches(database.jobs.find(query, projection).sort("_id", 1)):
+        for job in batch:
+            # Conditional on the job's revision and on still being stale: a job that reported
+            # meanwhile is left alone, and the change counted is the one made.
+            if not dry_run and not database.jobs.update_one(
+                    {"$and": [{"_id": job["_id"], "rev": job.get("rev")}, query]},
+                    {"$set": {"status": "dead"}, "$inc": {"rev": 1}}).modified_count:
+                continue
+            before = runs.summary_job_fields(job)
+            if not dry_run:
+                runs.record_job_write(database, job["run"], before, {**before, "status": "dead"},
+                                      {})
+            expired += 1
+            affected.add(job["run"])
         progress(len(batch))
-    if not dry_run:
-        refresh_runs(database, sorted(affected))
     return expired, len(affected)
 
 
 def recount(database, names=None, check=False, progress=_none):
-    """Recompute what runs keep from their jobs (status, results, first job's sha1/flavor/
-    priority, sha1s, flavors), and count a write on every run so no cached run page outlives
-    an edit made behind the API. Returns the runs whose stored values differed
-    ({name: (stored status, counted status)}); with `check`, changes nothing."""
+    """Recount what runs keep from their jobs (status, results, first job's sha1/flavor/
+    priority, sha1s, flavors) and store it where it differs; count a write on every run so no
+    cached run page outlives an edit made behind the API. Returns the runs whose stored values
+    differed ({name: (stored status, counted status)}); with `check`, changes nothing."""
     query = {"name": {"$in": names}} if names else {}
     differing = {}
-    kept = dict.fromkeys(runs.stored_summary(None), 1)
-    cursor = database.runs.find(query, {"name": 1, **kept}).sort("_id", 1)
+    cursor = database.runs.find(query, {"name": 1, **runs.SUMMARY_PROJECTION}).sort("_id", 1)
     for batch in _batches(cursor, SUMMARY_BATCH):
         summaries = runs.summarize_runs(database, [run["name"] for run in batch])
         for run in batch:
-            expected = runs.stored_summary(summaries[run["name"]])
-            if {key: run.get(key) for key in expected} != expected:
-                differing[run["name"]] = (run.get("status"), expected["status"])
+            summary = summaries[run["name"]]
+            if runs.summary_differs(run, summary):
+                differing[run["name"]] = (run.get("status"), summary["status"])
                 if not check:
                     runs.refresh_run(database, run["name"])
         if not check:
@@ -273,11 +275,10 @@ def queue_stats(database, today, days):
     for offset in range(days - 1, -1, -1):
         day = today - timedelta(days=offset)
         start = day.replace(hour=0, minute=0, second=0, microsecond=0)
-        names = database.runs.distinct("name", {"scheduled": {"$gte": start,
-                                                              "$lt": start + timedelta(days=1)}})
-        summaries = runs.summarize_runs(database, names)
-        scheduled = sum(s["total"] for s in summaries.values())
-        completed = sum(s["pass"] + s["fail"] for s in summaries.values())
+        day_runs = list(database.runs.find(
+            {"scheduled": {"$gte": start, "$lt": start + timedelta(days=1)}}, {"results": 1}))
+        scheduled = sum(run["results"]["total"] for run in day_runs)
+        completed = sum(run["results"]["pass"] + run["results"]["fail"] for run in day_runs)
         rows.append({"date": start.date().isoformat(), "scheduled": scheduled,
                      "completed": completed,
                      "percent": round(100 * completed / scheduled, 1) if scheduled else 0.0})

@@ -11,8 +11,7 @@ import requests
 from paddles_mongo.config import load_settings
 from paddles_mongo.db import Database, create_indexes
 from paddles_mongo.importer import job_document
-from paddles_mongo.services import maintenance
-from paddles_mongo.services.runs import new_run
+from paddles_mongo.services import runs as run_service
 from paddles_mongo.timeformat import utcnow
 
 from .lab import Lab
@@ -30,7 +29,7 @@ def fill(database, runs, jobs_per_run, seed=1):
         nodes = set(lab.nodes)
         for offset, run in enumerate(lab.runs):
             posted = now - timedelta(minutes=runs - first - offset)
-            database.runs.insert_one({**new_run(run["name"], posted, "UTC")})
+            database.runs.insert_one(run_service.new_run(run["name"], posted, "UTC"))
             documents = []
             for job in run["jobs"]:
                 wire = {**job, "status": job["final"], "success": job["final"] == "pass",
@@ -38,8 +37,8 @@ def fill(database, runs, jobs_per_run, seed=1):
                         "timestamp": job["timestamp"].replace("_", " ")}
                 documents.append(job_document(run["name"], wire, nodes))
             database.jobs.insert_many(documents, ordered=False)
+            run_service.refresh_run(database, run["name"])  # one run's jobs per count
             total += len(documents)
-    maintenance.recount(database)
     return total
 
 

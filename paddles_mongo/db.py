@@ -65,20 +65,20 @@ INDEXES = {
           for field in RUN_FILTER_FIELDS),
     ],
     "jobs": [
-        # Job ids are unique within a run; this also serves every per-run read, the run results
-        # pipeline (sorted by job_id) and the first job's sha1/flavor/priority.
+        # Job ids are unique within a run; this also serves every per-run read (a run's jobs
+        # are read whole, and ordered by posted here), the recount pipeline (sorted by job_id)
+        # and the run's first job. Every index costs every job write: keep them few.
         IndexModel([("run", ASCENDING), ("job_id", ASCENDING)], name="run_job_id_unique",
                    unique=True),
-        IndexModel([("run", ASCENDING), ("posted", DESCENDING), ("_id", DESCENDING)],
-                   name="run_posted"),
-        # Hostnames from `targets`: the job <-> node links, and node job history in each order.
+        # Hostnames from `targets`: the job <-> node links, and node job history (newest
+        # posted first; by last update for scripts/node-jobs).
         *(IndexModel([("target_nodes", ASCENDING), (field, DESCENDING), ("_id", DESCENDING)],
-                     name=f"target_nodes_{field}") for field in ("posted", "started", "updated")),
+                     name=f"target_nodes_{field}") for field in ("posted", "updated")),
         # Queues: pop_queue (by priority) and queued-job counts.
         IndexModel([("queue", ASCENDING), ("status", ASCENDING), ("priority", ASCENDING),
                     ("_id", ASCENDING)], name="queue_status_priority"),
         IndexModel(POSTED_ORDER, name=search_index_name("posted")),
-        # expire-jobs: stale jobs by status and last update.
+        # expire-jobs, and operators' "finished lately": stale jobs by status and last update.
         IndexModel([("status", ASCENDING), ("updated", ASCENDING)], name="status_updated"),
         *(IndexModel([(field, ASCENDING), *POSTED_ORDER], name=search_index_name(field))
           for field in JOB_SEARCH_FIELDS),

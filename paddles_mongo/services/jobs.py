@@ -1,4 +1,5 @@
 import re
+from datetime import datetime
 
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -37,14 +38,22 @@ def find_job(database, run_name, job_id, projection=None):
 
 def run_jobs(database, run_name, status=None, projection=None, by_job_id=False):
     """The run's jobs, newest `posted` first, or in job_id order; only those with `status` if
-    given (picked here from the run's jobs: the query stays on the run index alone)."""
-    if status and projection is not None:
-        projection = {**projection, "status": 1}
-    order = [("job_id", 1)] if by_job_id else [("posted", -1), ("_id", -1)]
-    # One batch for the whole run, up to MongoDB's 16 MiB reply limit.
-    jobs = database.jobs.find({"run": run_name}, projection).sort(order)
-    jobs = jobs.batch_size(runs.BATCH_LIMIT)
-    return [job for job in jobs if job.get("status") == status] if status else list(jobs)
+    given. Read whole in job_id order (the run's range of its unique index), ordered and
+    picked here."""
+    if projection is not None:
+        projection = {**projection, "posted": 1, "status": 1}
+    # One batch for the whole run, up to MongoDB's 16 MiB per reply.
+    cursor = database.jobs.find({"run": run_name}, projection).sort("job_id", 1)
+    jobs = [job for job in cursor.batch_size(runs.BATCH_LIMIT)
+            if not status or job.get("status") == status]
+    if not by_job_id:
+        jobs.sort(key=_posted_order, reverse=True)
+    return jobs
+
+
+def _posted_order(job):
+    posted = job.get("posted")
+    return (posted is not None, posted or datetime.min, job["_id"])
 
 
 def _link_nodes(database, write):

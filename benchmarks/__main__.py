@@ -78,15 +78,19 @@ def run(url, other, scenarios, concurrency, requests_total, seconds, rounds, jso
 
 @cli.command()
 @click.argument("mongo_server")
-@click.option("--size", "sizes", multiple=True, default=("100x100", "1000x100"),
+@click.option("--size", "sizes", multiple=True, default=("100x100", "100x1000", "1000x100"),
               show_default=True, help="RUNSxJOBS_PER_RUN of each database.")
+@click.option("--fill-only", is_flag=True, help="Fill the databases, measure nothing.")
+@click.option("--reuse", is_flag=True,
+              help="Measure databases an earlier run filled (with --fill-only) as they are.")
 @click.option("--port", default=8790, show_default=True)
 @click.option("--concurrency", default=8, show_default=True)
 @click.option("--requests", "requests_total", default=400, show_default=True)
 @click.option("--seconds", type=float, help="Measure each round for this long instead.")
 @click.option("--rounds", default=3, show_default=True)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False))
-def scale(mongo_server, sizes, port, concurrency, requests_total, seconds, rounds, json_path):
+def scale(mongo_server, sizes, fill_only, reuse, port, concurrency, requests_total, seconds,
+          rounds, json_path):
     """Run-list latency at several database sizes, served by paddles-mongo (4 workers) on the
     MongoDB at MONGO_SERVER (mongodb://host:port)."""
     from .scale import prepare, serve, wait_until_up
@@ -94,7 +98,10 @@ def scale(mongo_server, sizes, port, concurrency, requests_total, seconds, round
     report = {}
     for size in sizes:
         runs, jobs_per_run = (int(part) for part in size.split("x"))
-        uri, jobs = prepare(mongo_server, runs, jobs_per_run)
+        uri, jobs = prepare(mongo_server, runs, jobs_per_run, reuse=reuse)
+        if fill_only:
+            click.echo(f"{runs:6} runs {jobs:8} jobs: filled")
+            continue
         server = serve(uri, port)
         url = f"http://127.0.0.1:{port}"
         try:

@@ -66,11 +66,14 @@ def wait_until_up(url, process):
     raise RuntimeError("gunicorn did not start")
 
 
-def prepare(mongo_server, runs, jobs_per_run):
-    """A filled database named after its size; returns (uri, number of jobs)."""
+def prepare(mongo_server, runs, jobs_per_run, reuse=False):
+    """A filled database named after its size (filled anew unless `reuse`); returns (uri,
+    number of jobs)."""
     uri = f"{mongo_server.rstrip('/')}/scale_{runs}x{jobs_per_run}"
     database = Database(load_settings(path=os.devnull, environ={}, mongo_uri=uri))
     try:
+        if reuse:
+            return uri, database.jobs.estimated_document_count()
         database.client.drop_database(database.db.name)
         create_indexes(database)
         return uri, fill(database, runs, jobs_per_run)

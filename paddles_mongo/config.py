@@ -27,6 +27,7 @@ class Settings:
     default_jobs_count: int = 10
     max_content_length: int = 8 * 1024 * 1024
     run_page_cache_mb: int = 64
+    job_stats_cache_seconds: int = 60
     timezone: str = "UTC"
     server_host: str = "127.0.0.1"
     server_port: int = 8080

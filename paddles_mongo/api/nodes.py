@@ -97,9 +97,12 @@ class JobStats(MethodView):
     @blp.arguments(JobStatsQuery, location="query", as_kwargs=True)
     def get(self, since_days=14, machine_type=None):
         """{node: {status: count}} for jobs posted in the last `since_days` days, nodes with
-        the fewest jobs first."""
-        return jsonify(node_service.job_stats(services().database, machine_type, since_days,
-                                              utcnow()))
+        the fewest jobs first. Each worker answers the same query from its count of up to
+        `job_stats_cache_seconds` ago."""
+        svc = services()
+        return jsonify(svc.job_stats.get_or_compute(
+            (machine_type, since_days),
+            lambda: node_service.job_stats(svc.database, machine_type, since_days, utcnow())))
 
 
 @blp.route("/machine_types/")

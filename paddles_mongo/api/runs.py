@@ -39,7 +39,8 @@ class Runs(MethodView):
         if count == 0:
             return jsonify([])
         skip, limit = page_window(count, page)
-        return jsonify(runs_json(run_service.latest_runs(svc.database, skip, limit), names))
+        runs = run_service.latest_runs(svc.database, skip, limit, svc.latest_page_floors)
+        return jsonify(runs_json(runs, names))
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": RunCreateSchema}}})
     @blp.response(200, EmptySchema)

@@ -305,6 +305,49 @@ def delete_run(database, name):
     database.runs.delete_one({"name": name})
 
 
-def latest_runs(database, skip, limit, projection=None):
-    cursor = database.runs.find({}, projection).sort([("posted", -1), ("_id", -1)])
-    return list(cursor.skip(skip).limit(limit).batch_size(min(limit, BATCH_LIMIT)))
+LATEST_ORDER = [("posted", -1), ("_id", -1)]
+MAX_PAGE_FLOORS = 1024
+
+
+class PageFloors:
+    """Per process: for each page end (skip + count) of the newest-runs list, the `posted` of
+    the last run that page held when last read.
+
+    Runs join that list only at its top (a new run is posted now), so the same page is found
+    again among the runs posted since that floor. Reading those (a range of the `posted` index)
+    costs the page, whatever the number of runs, even on a server that does not stop an index
+    walk at the limit (SecantusDB reads every run for an unbounded sorted query). A page that
+    comes back short of its count under its floor (runs deleted, dates imported) is read again
+    without it, once; the page is exact either way."""
+
+    def __init__(self):
+        self._floors = {}
+
+    def get(self, end):
+        return self._floors.get(end)
+
+    def remember(self, end, page, count):
+        posted = page[-1].get("posted") if len(page) == count else None
+        if posted is None:
+            self._floors.pop(end, None)
+            return
+        if len(self._floors) >= MAX_PAGE_FLOORS and end not in self._floors:
+            self._floors.clear()
+        self._floors[end] = posted
+
+
+def latest_runs(database, skip, limit, floors=None):
+    """Runs newest `posted` first: one `find`, bounded by the page's floor in `floors` (a
+    PageFloors) when it has one."""
+    def page(query):
+        cursor = database.runs.find(query).sort(LATEST_ORDER)
+        return list(cursor.skip(skip).limit(limit).batch_size(min(limit, BATCH_LIMIT)))
+
+    end = skip + limit
+    floor = floors.get(end) if floors is not None else None
+    runs = page({} if floor is None else {"posted": {"$gte": floor}})
+    if floor is not None and len(runs) < limit:
+        runs = page({})
+    if floors is not None:
+        floors.remember(end, runs, limit)
+    return runs

@@ -1,0 +1,77 @@
+"""The newest-runs list (`GET /runs/`) read again is bounded by the floor of its last read
+(services.runs.PageFloors): one `find` of the runs posted since, which examines the page's runs
+only, and the page is the one an unbounded read gives, whatever was created or deleted since."""
+import pytest
+
+from paddles_mongo.services import runs
+from tests.integration.conftest import CommandRecorder, app_on_fresh_database, create_run
+
+RUN_COUNT = 40
+PAGE = 10
+
+
+@pytest.fixture
+def counted(mongo_server_uri):
+    """(client, database, get): `get(url)` answers (commands sent, JSON)."""
+    listener = CommandRecorder()
+    with app_on_fresh_database(mongo_server_uri, "test_floors", [listener]) as (client, _):
+        database = client.application.extensions["paddles"].database
+        for index in range(RUN_COUNT):
+            create_run(client, f"run-{index:03d}")
+
+        def get(url):
+            listener.commands.clear()
+            response = client.get(url)
+            assert response.status_code == 200, response.data
+            return list(listener.commands), [run["name"] for run in response.get_json()]
+
+        yield client, database, get
+
+
+def unbounded(database, skip, limit):
+    return [run["name"] for run in runs.latest_runs(database, skip, limit)]
+
+
+@pytest.mark.parametrize("page", [1, 3])
+def test_a_page_read_again_is_one_find_under_its_floor(counted, page):
+    _client, database, get = counted
+    first = get(f"/runs/?count={PAGE}&page={page}")
+    again = get(f"/runs/?count={PAGE}&page={page}")
+    assert first == again == (["find"], unbounded(database, (page - 1) * PAGE, PAGE))
+    query = database.db.command("explain", {"find": "runs", "filter": {
+        "posted": {"$gte": database.runs.find_one({"name": again[1][-1]})["posted"]}},
+        "sort": {"posted": -1, "_id": -1}, "skip": (page - 1) * PAGE, "limit": PAGE},
+        verbosity="executionStats")
+    assert query["executionStats"]["totalDocsExamined"] <= page * PAGE
+
+
+def test_new_runs_come_first_under_the_floor(counted):
+    client, database, get = counted
+    get(f"/runs/?count={PAGE}")
+    for index in range(3):
+        create_run(client, f"new-{index}")
+    commands, names = get(f"/runs/?count={PAGE}")
+    assert commands == ["find"]
+    assert names[:3] == ["new-2", "new-1", "new-0"]
+    assert names == unbounded(database, 0, PAGE)
+
+
+def test_a_page_short_under_its_floor_is_read_again_without_it(counted):
+    client, database, get = counted
+    _, before = get(f"/runs/?count={PAGE}")
+    for name in before[:4]:
+        assert client.delete(f"/runs/{name}/").status_code == 200
+    commands, names = get(f"/runs/?count={PAGE}")
+    assert commands == ["find", "find"]
+    assert names == unbounded(database, 0, PAGE)
+    assert names[:6] == before[4:]
+    assert get(f"/runs/?count={PAGE}")[0] == ["find"]
+
+
+def test_the_last_partial_page_has_no_floor(counted):
+    _client, _database, get = counted
+    for _ in range(2):
+        commands, names = get(f"/runs/?count={PAGE}&page=5")
+        assert (commands, names) == (["find"], [])
+    commands, names = get("/runs/?count=30&page=2")
+    assert commands == ["find"] and len(names) == RUN_COUNT - 30

@@ -109,7 +109,9 @@ def update_job(database, run_name, job_id, request, now):
             raise NotFound("attempted to update a non-existent job")
         write = plan_job_write(current, request, now)
         result = database.jobs.update_one(
-            {"run": run_name, "job_id": job_id, "rev": current.get("rev")},
+            # By `_id`: the cheapest lookup on every server (SecantusDB reads every job of the
+            # run for a filter on `run` and `job_id` with `rev`).
+            {"_id": current["_id"], "rev": current.get("rev")},
             {"$set": _storable(write.job_fields), "$inc": {"rev": 1}})
         if result.matched_count:
             break

@@ -63,20 +63,22 @@ def expire_jobs(database, now, running_minutes, queued_days, dry_run=False, prog
     projection = {"run": 1, "rev": 1, **dict.fromkeys(runs.SUMMARY_JOB_FIELDS, 1)}
     for batch in _batches(database.jobs.find(query, projection).sort("_id", 1)):
         for job in batch:
-            # Conditional on the job's revision and on still being stale: a job that reported
-            # meanwhile is left alone, and the change counted is the one made.
-            if not dry_run and not database.jobs.update_one(
-                    {"$and": [{"_id": job["_id"], "rev": job.get("rev")}, query]},
-                    {"$set": {"status": "dead"}, "$inc": {"rev": 1}}).modified_count:
-                continue
-            before = runs.summary_job_fields(job)
-            if not dry_run:
-                runs.record_job_write(database, job["run"], before, {**before, "status": "dead"},
-                                      {})
-            expired += 1
-            affected.add(job["run"])
+            if dry_run or _expire_job(database, job, query):
+                expired += 1
+                affected.add(job["run"])
         progress(len(batch))
     return expired, len(affected)
+
+
+def _expire_job(database, job, query):
+    """Mark `job` dead if it is unchanged since it was read and still stale (a job that
+    reported meanwhile is left alone), and count that change on its run."""
+    if not database.jobs.update_one({"$and": [{"_id": job["_id"], "rev": job.get("rev")}, query]},
+                                    {"$set": {"status": "dead"}, "$inc": {"rev": 1}}).modified_count:
+        return False
+    before = runs.summary_job_fields(job)
+    runs.record_job_write(database, job["run"], before, {**before, "status": "dead"}, {})
+    return True
 
 
 def recount(database, names=None, check=False, progress=_none):

@@ -59,7 +59,7 @@ def stored_summary(summary):
         "flavor": None if empty else summary["flavor"],
         "priority": None if empty else summary["priority"],
     }
-    for job_field, (counts_field, values_field) in COUNTED_VALUES.items():
+    for counts_field, values_field in COUNTED_VALUES.values():
         counts = summary[counts_field]
         fields[counts_field] = [{"value": value, "count": counts[value]} for value in sorted(counts)]
         fields[values_field] = sorted(counts)
@@ -310,8 +310,8 @@ MAX_PAGE_FLOORS = 1024
 
 
 class PageFloors:
-    """Per process: for each page end (skip + count) of the newest-runs list, the `posted` of
-    the last run that page held when last read.
+    """Per app (so per gunicorn worker): for each page end (skip + count) of the newest-runs
+    list, the `posted` of the last run that page held when last read.
 
     Runs join that list only at its top (a new run is posted now), so the same page is found
     again among the runs posted since that floor. Reading those (a range of the `posted` index)

@@ -2,9 +2,9 @@
 which pulpito reads over and over and which weigh megabytes for big runs. TimedAnswers: answers
 that may be a little old (the node job stats).
 
-A run page entry is keyed by the run document's `_id` and its `writes` counter, which every job write, deletion
-and maintenance command increments after changing the jobs: a changed run is never served from
-an older entry. Bounded by bytes, least recently used first out."""
+A run page entry is keyed by the run document's `_id` and its `writes` counter, which every job
+write, deletion and maintenance command increments after changing the jobs: a changed run is
+never served from an older entry. Bounded by bytes, least recently used first out."""
 import threading
 from collections import OrderedDict
 

@@ -73,8 +73,9 @@ def expire_jobs(database, now, running_minutes, queued_days, dry_run=False, prog
 def _expire_job(database, job, query):
     """Mark `job` dead if it is unchanged since it was read and still stale (a job that
     reported meanwhile is left alone), and count that change on its run."""
-    if not database.jobs.update_one({"$and": [{"_id": job["_id"], "rev": job.get("rev")}, query]},
-                                    {"$set": {"status": "dead"}, "$inc": {"rev": 1}}).modified_count:
+    unchanged = {"$and": [{"_id": job["_id"], "rev": job.get("rev")}, query]}
+    result = database.jobs.update_one(unchanged, {"$set": {"status": "dead"}, "$inc": {"rev": 1}})
+    if not result.modified_count:
         return False
     before = runs.summary_job_fields(job)
     runs.record_job_write(database, job["run"], before, {**before, "status": "dead"}, {})

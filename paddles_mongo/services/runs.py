@@ -61,7 +61,8 @@ def stored_summary(summary):
     }
     for counts_field, values_field in COUNTED_VALUES.values():
         counts = summary[counts_field]
-        fields[counts_field] = [{"value": value, "count": counts[value]} for value in sorted(counts)]
+        fields[counts_field] = [{"value": value, "count": counts[value]}
+                                for value in sorted(counts)]
         fields[values_field] = sorted(counts)
     return fields
 

@@ -11,6 +11,7 @@ import requests
 from paddles_mongo.config import load_settings
 from paddles_mongo.db import Database, create_indexes
 from paddles_mongo.importer import job_document
+from paddles_mongo.services import run_summary
 from paddles_mongo.services import runs as run_service
 from paddles_mongo.timeformat import utcnow
 
@@ -37,7 +38,7 @@ def fill(database, runs, jobs_per_run, seed=1):
                         "timestamp": job["timestamp"].replace("_", " ")}
                 documents.append(job_document(run["name"], wire, nodes))
             database.jobs.insert_many(documents, ordered=False)
-            run_service.refresh_run(database, run["name"])  # one run's jobs per count
+            run_summary.refresh_run(database, run["name"])  # one run's jobs per count
             total += len(documents)
     return total
 

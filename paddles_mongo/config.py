@@ -28,6 +28,10 @@ class Settings:
     max_content_length: int = 8 * 1024 * 1024
     run_page_cache_mb: int = 64
     job_stats_cache_seconds: int = 60
+    # A job write journalled this long ago and never counted on its run is resolved by any
+    # worker (its writer is gone: longer than gunicorn's worker timeout, 60 s).
+    stale_write_seconds: int = 90
+    repair_interval_seconds: int = 15
     timezone: str = "UTC"
     server_host: str = "127.0.0.1"
     server_port: int = 8080

@@ -63,6 +63,9 @@ INDEXES = {
         IndexModel(SCHEDULED_ORDER, name=filter_index_name("scheduled")),
         *(IndexModel([(field, ASCENDING), *SCHEDULED_ORDER], name=filter_index_name(field))
           for field in RUN_FILTER_FIELDS),
+        # Job writes begun and not yet counted, by age: what the repairs look for
+        # (services/run_summary.py).
+        IndexModel([("pending.at", ASCENDING)], name="pending_at"),
     ],
     "jobs": [
         # Job ids are unique within a run; this also serves every per-run read (a run's jobs

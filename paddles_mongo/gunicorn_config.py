@@ -87,6 +87,13 @@ def on_starting(server):
         os.remove(path)
 
 
+def post_worker_init(worker):
+    """Each worker repairs job writes whose request died before they were counted
+    (paddles_mongo/repairs.py)."""
+    from paddles_mongo.repairs import start_repairs
+    start_repairs(worker.wsgi, worker_timeout=worker.cfg.timeout)
+
+
 def child_exit(server, worker):
     from prometheus_client import multiprocess
     multiprocess.mark_process_dead(worker.pid)

@@ -18,6 +18,7 @@ from .domain.jobs import target_hostname
 from .domain.nodes import NODE_FIELDS
 from .domain.runs import RESULT_STATUSES
 from .schemas.jobs import METADATA_FIELDS, SETTABLE_FIELDS
+from .services import run_summary
 from .services import runs as run_service
 from .storage import encode_keys
 
@@ -119,7 +120,7 @@ def copy_run(source, database, name, node_names):
             key: value for key, value in run_service.new_run(name, None, "UTC").items()
             if key not in fields and key != "name"}},
         upsert=True)
-    run_service.refresh_run(database, name)  # `started` stays the source's
+    run_summary.refresh_run(database, name)  # `started` stays the source's
     return len(jobs)
 
 
@@ -157,7 +158,7 @@ def copy_queues(source, database):
 
 def results_differ(database, summaries):
     """Runs whose results here differ from the source's: {name: (source, here)}."""
-    ours = run_service.summarize_runs(database, [s["name"] for s in summaries])
+    ours = run_summary.summarize_runs(database, [s["name"] for s in summaries])
     keys = (*RESULT_STATUSES, "total")
     differing = {}
     for summary in summaries:

@@ -120,7 +120,7 @@ class Job(MethodView):
     @blp.response(200, EmptySchema)
     def delete(self, run_name, job_id):
         """Delete the job; its run's status is recomputed (an emptied run is `empty`)."""
-        job_service.delete_job(services().database, run_name, job_id)
+        job_service.delete_job(services().database, run_name, job_id, utcnow())
         return jsonify({})
 
 

@@ -1,4 +1,6 @@
 """Commands that repair runs and jobs."""
+from datetime import timedelta
+
 import click
 
 from ..services import maintenance
@@ -37,7 +39,9 @@ def recount_command(database, settings, run_names, check):
     names = list(run_names) or None
     total = len(names) if names else database.runs.estimated_document_count()
     with progress_bar(total, "counting runs") as advance:
-        differing = maintenance.recount(database, names, check=check, progress=advance)
+        stale_before = utcnow() - timedelta(seconds=settings.stale_write_seconds)
+        differing = maintenance.recount(database, names, check=check,
+                                        stale_before=stale_before, progress=advance)
     for name, (stored, counted) in sorted(differing.items()):
         click.echo(f"{name}: stored {stored!r}, counted {counted!r}")
     verb = "differ" if check else "fixed"

@@ -12,7 +12,7 @@ STATUS_FROM_SUCCESS = {True: "pass", False: "fail", None: "unknown"}
 STARTABLE_STATUSES = (None, "queued")  # running from these stamps `started`
 COUNTED_STATUSES = ("pass", "fail", "dead")  # entering these is reported to statsd/metrics
 RUN_CORRECTED_FIELDS = ("suite", "branch", "machine_type")
-# Job fields whose change changes what the run keeps from its jobs (services.runs.stored_summary).
+# Job fields whose change changes what the run keeps from its jobs (services.run_summary.stored_summary).
 RUN_SUMMARY_FIELDS = ("status", "sha1", "flavor", "priority")
 
 

@@ -65,7 +65,7 @@ def _first_job_value(doc, key):
 
 
 def run_to_json(doc, settings):
-    """Status and results are those the run keeps from its jobs (services.runs.stored_summary),
+    """Status and results are those the run keeps from its jobs (services.run_summary.stored_summary),
     exact after every job write."""
     results = {key: doc.get("results", {}).get(key, 0) for key in (*RESULT_STATUSES, "total")}
     results["sha1"] = _first_job_value(doc, "sha1")

@@ -1,6 +1,7 @@
 import re
 from datetime import datetime
 
+from bson import ObjectId
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -10,7 +11,7 @@ from ..domain.nodes import new_node
 from ..exceptions import InvalidInput, NotFound, Unavailable
 from ..schemas.jobs import METADATA_FIELDS
 from ..storage import encode_keys
-from . import runs
+from . import run_summary, runs
 
 JOB_WRITE_ATTEMPTS = 100
 DUPLICATE_KEY = 11000
@@ -41,7 +42,7 @@ def run_jobs(database, run_name, status=None, projection=None, by_job_id=False):
     given. Read whole (the run's range of its unique index), ordered and picked here: a
     server-side sort of whole documents costs SecantusDB more than the read."""
     if projection is not None:
-        projection = {**projection, "job_id": 1, "posted": 1, "status": 1}
+        projection = {**projection, "job_id": 1, "posted": 1, "seq": 1, "status": 1}
     # One batch for the whole run, up to MongoDB's 16 MiB per reply.
     cursor = database.jobs.find({"run": run_name}, projection).batch_size(runs.BATCH_LIMIT)
     jobs = [job for job in cursor if not status or job.get("status") == status]
@@ -53,8 +54,10 @@ def run_jobs(database, run_name, status=None, projection=None, by_job_id=False):
 
 
 def _posted_order(job):
+    """`posted`, then creation order (`seq`, which the run numbers across processes) for jobs
+    posted in the same millisecond; jobs stored before `seq` existed come first."""
     posted = job.get("posted")
-    return (posted is not None, posted or datetime.min, job["_id"])
+    return (posted is not None, posted or datetime.min, job.get("seq", -1), job["_id"])
 
 
 def _link_nodes(database, write):
@@ -70,6 +73,21 @@ def _link_nodes(database, write):
             raise
 
 
+def _change_of(op, current, write=None):
+    """The JobChange of an update (`write`: its JobWrite) or deletion of the stored job
+    `current`."""
+    before = run_summary.summary_job_fields(current)
+    after = None
+    if write is not None:
+        after = {**before, **{field: write.job_fields[field]
+                              for field in run_summary.SUMMARY_JOB_FIELDS
+                              if field in write.job_fields}}
+    return run_summary.JobChange(
+        op, current["_id"], before=before, after=after,
+        run_fields=write.run_fields if write is not None else None,
+        started=write.started if write is not None else None, prior=current.get("write_id"))
+
+
 def create_job(database, settings, run_name, request, now):
     """Returns (job_id, JobWrite). A job_id already used in the run -> 400 `... already exists`
     (enforced by the unique index, so concurrent POSTs cannot both succeed)."""
@@ -77,61 +95,82 @@ def create_job(database, settings, run_name, request, now):
     given_id = write.job_fields.pop("job_id", None)
     for _attempt in range(JOB_WRITE_ATTEMPTS):
         job_id = given_id or next_job_id(database)
-        document = {"run": run_name, "job_id": job_id, "posted": now, "started": None,
-                    "target_nodes": [], "rev": 0, **_storable(write.job_fields)}
-        try:
-            database.jobs.insert_one(document)
+        document = {"_id": ObjectId(), "run": run_name, "job_id": job_id, "posted": now,
+                    "started": None, "target_nodes": [], "rev": 0,
+                    **_storable(write.job_fields)}
+        change = run_summary.JobChange(
+            run_summary.CREATE, document["_id"], after=run_summary.summary_job_fields(document),
+            run_fields=write.run_fields, started=write.started)
+
+        def insert(write_id, job_seq):
+            try:
+                database.jobs.insert_one({**document, "write_id": write_id, "seq": job_seq})
+                return True
+            except DuplicateKeyError:
+                return False
+
+        created = run_summary.counted_job_write(database, run_name, change, insert, now)
+        if created is None:
+            # The run's first job: the run is made now (or by a concurrent POST) first.
+            runs.ensure_run(database, run_name, now, settings.timezone)
+            created = run_summary.counted_job_write(database, run_name, change, insert, now)
+        if created:
             break
-        except DuplicateKeyError:
-            if given_id is not None:
-                raise InvalidInput(f"job with job_id {job_id} already exists") from None
-            # A client-chosen id in this run took the next sequence number: take another.
+        if given_id is not None:
+            raise InvalidInput(f"job with job_id {job_id} already exists")
+        # A client-chosen id in this run took the next sequence number: take another.
     else:
         raise Unavailable("could not assign a job_id; please retry")
     _link_nodes(database, write)
-    after = runs.summary_job_fields(document)
-    if not runs.record_job_write(database, run_name, None, after, write.run_fields, write.started):
-        # The run's first job: the run is made now (or by a concurrent POST), then counts it.
-        runs.ensure_run(database, run_name, now, settings.timezone)
-        runs.record_job_write(database, run_name, None, after, write.run_fields, write.started)
     return job_id, write
+
+
+UPDATE_READ = {**dict.fromkeys(run_summary.SUMMARY_JOB_FIELDS, 1), "success": 1, "started": 1,
+               "target_nodes": 1, "rev": 1, "write_id": 1}
 
 
 def update_job(database, run_name, job_id, request, now):
     """Merge `request` into the job (the stored document is never replaced). Concurrent writers
     of one job are serialised by a revision check: each write applies to the state it read."""
     for _attempt in range(JOB_WRITE_ATTEMPTS):
-        current = database.jobs.find_one(
-            {"run": run_name, "job_id": job_id},
-            {**dict.fromkeys(runs.SUMMARY_JOB_FIELDS, 1), "success": 1, "started": 1,
-             "target_nodes": 1, "rev": 1})
+        current = database.jobs.find_one({"run": run_name, "job_id": job_id}, UPDATE_READ)
         if current is None:
             raise NotFound("attempted to update a non-existent job")
         write = plan_job_write(current, request, now)
-        result = database.jobs.update_one(
-            # By `_id`: the cheapest lookup on every server (SecantusDB reads every job of the
-            # run for a filter on `run` and `job_id` with `rev`).
-            {"_id": current["_id"], "rev": current.get("rev")},
-            {"$set": _storable(write.job_fields), "$inc": {"rev": 1}})
-        if result.matched_count:
+
+        def update(write_id, _job_seq):
+            return database.jobs.update_one(
+                # By `_id`: the cheapest lookup on every server (SecantusDB reads every job of
+                # the run for a filter on `run` and `job_id` with `rev`).
+                {"_id": current["_id"], "rev": current.get("rev")},
+                {"$set": {**_storable(write.job_fields), "write_id": write_id},
+                 "$inc": {"rev": 1}}).matched_count == 1
+
+        change = _change_of(run_summary.UPDATE, current, write)
+        if run_summary.counted_job_write(database, run_name, change, update, now):
             break
     else:
         raise Unavailable("job is being updated concurrently; please retry")
-    before = runs.summary_job_fields(current)
-    after = {**before, **{field: write.job_fields[field] for field in runs.SUMMARY_JOB_FIELDS
-                          if field in write.job_fields}}
     _link_nodes(database, write)
-    runs.record_job_write(database, run_name, before, after, write.run_fields, write.started)
     return write
 
 
-def delete_job(database, run_name, job_id):
-    deleted = database.jobs.find_one_and_delete(
-        {"run": run_name, "job_id": job_id}, projection=dict.fromkeys(runs.SUMMARY_JOB_FIELDS, 1))
-    if deleted is None:
-        raise NotFound("attempted to delete a non-existent job")
-    runs.record_job_write(database, run_name, runs.summary_job_fields(deleted), None, {})
-    runs.settle_first_job(database, run_name)
+def delete_job(database, run_name, job_id, now):
+    for _attempt in range(JOB_WRITE_ATTEMPTS):
+        current = database.jobs.find_one({"run": run_name, "job_id": job_id}, UPDATE_READ)
+        if current is None:
+            raise NotFound("attempted to delete a non-existent job")
+
+        def delete(_write_id, _job_seq):
+            return database.jobs.delete_one(
+                {"_id": current["_id"], "rev": current.get("rev")}).deleted_count == 1
+
+        change = _change_of(run_summary.DELETE, current)
+        if run_summary.counted_job_write(database, run_name, change, delete, now):
+            break
+    else:
+        raise Unavailable("job is being updated concurrently; please retry")
+    run_summary.settle_first_job(database, run_name)
 
 
 def search_jobs(database, skip, limit, description=None, status=None, sha1=None, branch=None,

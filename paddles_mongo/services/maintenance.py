@@ -12,7 +12,7 @@ from ..domain.nodes import new_node
 from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
 from ..storage import decode_keys
 from ..timeformat import local_to_utc
-from . import runs
+from . import run_summary, runs
 
 BATCH = 500
 SUMMARY_BATCH = 10  # runs counted per aggregation: big runs make big counts
@@ -41,7 +41,7 @@ def _batches(cursor, size=BATCH):
 
 def refresh_runs(database, names, progress=_none):
     for name in names:
-        runs.refresh_run(database, name)
+        run_summary.refresh_run(database, name)
         progress(1)
 
 
@@ -60,44 +60,58 @@ def expire_jobs(database, now, running_minutes, queued_days, dry_run=False, prog
     each counted on its run like any job write. Returns (jobs expired, runs affected)."""
     query = stale_jobs_query(now, running_minutes, queued_days)
     expired, affected = 0, set()
-    projection = {"run": 1, "rev": 1, **dict.fromkeys(runs.SUMMARY_JOB_FIELDS, 1)}
+    projection = {"run": 1, "rev": 1, "write_id": 1,
+                  **dict.fromkeys(run_summary.SUMMARY_JOB_FIELDS, 1)}
     for batch in _batches(database.jobs.find(query, projection).sort("_id", 1)):
         for job in batch:
-            if dry_run or _expire_job(database, job, query):
+            if dry_run or _expire_job(database, job, query, now):
                 expired += 1
                 affected.add(job["run"])
         progress(len(batch))
     return expired, len(affected)
 
 
-def _expire_job(database, job, query):
+def _expire_job(database, job, query, now):
     """Mark `job` dead if it is unchanged since it was read and still stale (a job that
-    reported meanwhile is left alone), and count that change on its run."""
-    unchanged = {"$and": [{"_id": job["_id"], "rev": job.get("rev")}, query]}
-    result = database.jobs.update_one(unchanged, {"$set": {"status": "dead"}, "$inc": {"rev": 1}})
-    if not result.modified_count:
-        return False
-    before = runs.summary_job_fields(job)
-    runs.record_job_write(database, job["run"], before, {**before, "status": "dead"}, {})
-    return True
+    reported meanwhile is left alone), counted on its run like any job write."""
+    before = run_summary.summary_job_fields(job)
+    change = run_summary.JobChange(run_summary.UPDATE, job["_id"], before=before,
+                                   after={**before, "status": "dead"}, prior=job.get("write_id"))
+
+    def mark_dead(write_id, _job_seq):
+        unchanged = {"$and": [{"_id": job["_id"], "rev": job.get("rev")}, query]}
+        return database.jobs.update_one(
+            unchanged, {"$set": {"status": "dead", "write_id": write_id},
+                        "$inc": {"rev": 1}}).modified_count == 1
+
+    return bool(run_summary.counted_job_write(database, job["run"], change, mark_dead, now))
 
 
-def recount(database, names=None, check=False, progress=_none):
+def recount(database, names=None, check=False, stale_before=None, progress=_none):
     """Recount what runs keep from their jobs (status, results, first job's sha1/flavor/
     priority, sha1s, flavors) and store it where it differs; count a write on every run so no
-    cached run page outlives an edit made behind the API. Returns the runs whose stored values
-    differed ({name: (stored status, counted status)}); with `check`, changes nothing."""
+    cached run page outlives an edit made behind the API. Job writes journalled before
+    `stale_before` and never counted (their writer died) are resolved first. Returns the runs
+    whose stored values differed ({name: (stored status, counted status)}); with `check`,
+    changes nothing (and cannot judge runs with job writes in flight, which it skips)."""
     query = {"name": {"$in": names}} if names else {}
+    if stale_before is not None and not check:
+        run_summary.repair_stale_writes(database, stale_before, names)
     differing = {}
-    cursor = database.runs.find(query, {"name": 1, **runs.SUMMARY_PROJECTION}).sort("_id", 1)
+    cursor = database.runs.find(
+        query, {"name": 1, "pending": 1, **run_summary.SUMMARY_PROJECTION}).sort("_id", 1)
     for batch in _batches(cursor, SUMMARY_BATCH):
-        summaries = runs.summarize_runs(database, [run["name"] for run in batch])
+        summaries = run_summary.summarize_runs(database, [run["name"] for run in batch])
         for run in batch:
             summary = summaries[run["name"]]
-            if runs.summary_differs(run, summary):
+            in_flight = bool(run.get("pending"))
+            if not in_flight and not run_summary.summary_differs(run, summary):
+                continue
+            if check:
+                if not in_flight:
+                    differing[run["name"]] = (run.get("status"), summary["status"])
+            elif run_summary.refresh_run(database, run["name"], stale_before):
                 differing[run["name"]] = (run.get("status"), summary["status"])
-                if not check:
-                    runs.refresh_run(database, run["name"])
         if not check:
             database.runs.update_many({"_id": {"$in": [run["_id"] for run in batch]}},
                                       {"$inc": {"writes": 1}})

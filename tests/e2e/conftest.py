@@ -18,26 +18,28 @@ from tests.conftest import free_port, wait_for_http
 WORKERS = 4
 
 
-def start_gunicorn(mongo_uri, port, workers=WORKERS, extra_env=None):
+def start_gunicorn(mongo_uri, port, workers=WORKERS, extra_env=None,
+                   app="paddles_mongo:create_app()"):
     env = {**os.environ, "PADDLES_MONGO_URI": mongo_uri, "PADDLES_SERVER_HOST": "127.0.0.1",
            "PADDLES_SERVER_PORT": str(port), "PADDLES_WORKER_COUNT": str(workers),
            "PADDLES_ADDRESS": f"http://127.0.0.1:{port}", "PADDLES_LOG_LEVEL": "WARNING",
            **(extra_env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONFIG, "--access-logfile", "/dev/null",
-         "paddles_mongo:create_app()"], env=env)
+         app], env=env)
 
 
 @contextlib.contextmanager
-def gunicorn_server(mongo_server_uri, prefix):
+def gunicorn_server(mongo_server_uri, prefix, **gunicorn_options):
     """A 4-worker gunicorn serving a fresh database `<prefix>_<hex>` (indexes created); yields
-    (base URL, database) once it answers, then stops it and drops the database."""
+    (base URL, database) once it answers, then stops it and drops the database.
+    `gunicorn_options`: start_gunicorn's `extra_env` and `app`."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     uri = f"{mongo_server_uri}{name}"
     database = Database(load_settings(path=os.devnull, environ={}, mongo_uri=uri))
     create_indexes(database)
     port = free_port()
-    process = start_gunicorn(uri, port)
+    process = start_gunicorn(uri, port, **gunicorn_options)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(url + "/", process)

@@ -16,10 +16,10 @@ def counted(settings):
     create_indexes(database)
     client = create_app(settings, database).test_client()
 
-    def count(method, url, **kwargs):
+    def count(method, url, status=200, **kwargs):
         counter.commands.clear()
         response = client.open(url, method=method, **kwargs)
-        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.status_code == status, response.get_data(as_text=True)
         return list(counter.commands)
 
     yield count
@@ -64,20 +64,27 @@ def test_job_list_uses_two_commands(counted):
     assert counted("GET", f"/runs/{RUN}-0/jobs/?fields=job_id,status") == ["find", "find"]
 
 
-# A job write is the job's own write (a PUT reads it first) and one update of its run, which
-# applies what that job changed to the run's counts: the same commands in a run of any size.
+# A job write is journalled on its run (findAndModify), then the job's own write (a PUT reads it
+# first), then one update of its run, which applies what that job changed to the run's counts
+# and drops the journal entry: the same commands in a run of any size.
 
 @pytest.mark.parametrize("jobs_in_run", [1, 60])
-def test_job_post_uses_two_commands_whatever_the_size_of_the_run(counted, jobs_in_run):
+def test_job_post_uses_three_commands_whatever_the_size_of_the_run(counted, jobs_in_run):
     make_runs(counted, 1, jobs_per_run=jobs_in_run)
     commands = counted("POST", f"/runs/{RUN}-0/jobs/", json={"job_id": "x", "status": "queued"})
     print(f"POST job: {len(commands)} commands {commands}")
-    assert commands == ["insert", "update"]
+    assert commands == ["findAndModify", "insert", "update"]
 
 
 def test_the_first_job_post_of_a_run_also_creates_the_run(counted):
     commands = counted("POST", f"/runs/{RUN}-new/jobs/", json={"job_id": "1", "status": "queued"})
-    assert commands == ["insert", "update", "insert", "update"]
+    assert commands == ["findAndModify", "insert", "findAndModify", "insert", "update"]
+
+
+def test_a_duplicate_job_post_drops_its_journal_entry(counted):
+    make_runs(counted, 1)
+    commands = counted("POST", f"/runs/{RUN}-0/jobs/", json={"job_id": "1"}, status=400)
+    assert commands == ["findAndModify", "insert", "update"]
 
 
 def test_job_post_with_targets_adds_one_command_for_the_nodes(counted):
@@ -85,21 +92,21 @@ def test_job_post_with_targets_adds_one_command_for_the_nodes(counted):
     targets = {f"ubuntu@smithi00{i}.front.sepia.ceph.com": "ssh-ed25519 AAAA" for i in range(3)}
     commands = counted("POST", f"/runs/{RUN}-0/jobs/",
                        json={"job_id": "9", "status": "running", "targets": targets})
-    assert commands == ["insert", "update", "update"]
+    assert commands == ["findAndModify", "insert", "update", "update"]
 
 
 @pytest.mark.parametrize("jobs_in_run", [1, 60])
-def test_job_put_that_changes_status_uses_three_commands(counted, jobs_in_run):
+def test_job_put_that_changes_status_uses_four_commands(counted, jobs_in_run):
     make_runs(counted, 1, jobs_per_run=jobs_in_run)
     commands = counted("PUT", f"/runs/{RUN}-0/jobs/0/", json={"status": "running"})
     print(f"PUT job (status change): {len(commands)} commands {commands}")
-    assert commands == ["find", "update", "update"]
+    assert commands == ["find", "findAndModify", "update", "update"]
 
 
-def test_job_put_without_status_change_uses_three_commands(counted):
+def test_job_put_without_status_change_uses_four_commands(counted):
     make_runs(counted, 1)
     commands = counted("PUT", f"/runs/{RUN}-0/jobs/1/", json={"description": "touched"})
-    assert commands == ["find", "update", "update"]
+    assert commands == ["find", "findAndModify", "update", "update"]
 
 
 def test_job_delete_also_reads_the_run_and_its_first_job(counted):
@@ -107,9 +114,10 @@ def test_job_delete_also_reads_the_run_and_its_first_job(counted):
     both again to confirm them."""
     make_runs(counted, 1)
     commands = counted("DELETE", f"/runs/{RUN}-0/jobs/0/")
-    assert commands == ["findAndModify", "update", "find", "find", "update", "find", "find"]
+    assert commands == ["find", "findAndModify", "delete", "update",
+                        "find", "find", "update", "find", "find"]
     commands = counted("DELETE", f"/runs/{RUN}-0/jobs/2/")
-    assert commands == ["findAndModify", "update", "find", "find"]
+    assert commands == ["find", "findAndModify", "delete", "update", "find", "find"]
 
 
 def test_job_get_uses_one_command(counted):

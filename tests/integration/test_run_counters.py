@@ -1,4 +1,4 @@
-"""The summary a run keeps is moved by each job write (services.runs.job_write_update); after any
+"""The summary a run keeps is moved by each job write (services.run_summary.job_write_update); after any
 sequence of creations, updates and deletions it must equal a count of the run's jobs."""
 import random
 
@@ -6,7 +6,7 @@ import pytest
 
 from paddles_mongo.domain.runs import JOB_STATUSES
 from paddles_mongo.exceptions import InvalidInput
-from paddles_mongo.services import jobs, runs
+from paddles_mongo.services import jobs, run_summary
 from paddles_mongo.timeformat import utcnow
 
 RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
@@ -16,8 +16,8 @@ FLAVORS = ("default", "crimson", None)
 
 def assert_matches_a_recount(database, step):
     stored = database.runs.find_one({"name": RUN})
-    counted = runs.summarize_runs(database, [RUN])[RUN]
-    assert not runs.summary_differs(stored, counted), (step, stored, counted)
+    counted = run_summary.summarize_runs(database, [RUN])[RUN]
+    assert not run_summary.summary_differs(stored, counted), (step, stored, counted)
 
 
 def random_fields(rng):
@@ -50,7 +50,7 @@ def test_any_sequence_of_job_writes_keeps_the_run_summary_exact(database, settin
             jobs.update_job(database, RUN, job_id, random_fields(rng), utcnow())
         else:
             job_id = rng.choice(sorted(existing))
-            jobs.delete_job(database, RUN, job_id)
+            jobs.delete_job(database, RUN, job_id, utcnow())
             existing.discard(job_id)
         assert_matches_a_recount(database, step)
 
@@ -60,7 +60,7 @@ def test_values_no_job_holds_any_more_leave_the_run(database, settings):
     jobs.create_job(database, settings, RUN, {"job_id": "2", "sha1": "old"}, utcnow())
     jobs.update_job(database, RUN, "1", {"sha1": "new"}, utcnow())
     assert sorted(database.runs.find_one({"name": RUN})["sha1s"]) == ["new", "old"]
-    jobs.delete_job(database, RUN, "2")
+    jobs.delete_job(database, RUN, "2", utcnow())
     run = database.runs.find_one({"name": RUN})
     assert run["sha1s"] == ["new"]
     assert run["sha1_counts"] == [{"value": "new", "count": 1}]
@@ -70,7 +70,7 @@ def test_values_no_job_holds_any_more_leave_the_run(database, settings):
 def test_a_run_emptied_of_jobs_is_empty_again(database, settings):
     jobs.create_job(database, settings, RUN, {"job_id": "1", "status": "running", "sha1": "a",
                                               "priority": 5}, utcnow())
-    jobs.delete_job(database, RUN, "1")
+    jobs.delete_job(database, RUN, "1", utcnow())
     run = database.runs.find_one({"name": RUN})
     assert run["status"] == "empty"
     assert run["results"]["total"] == 0

@@ -1,6 +1,6 @@
 """What a run keeps of its jobs, under interleavings that concurrent tests hit only by luck:
 each test stops one writer between two of its commands and lets another writer act there."""
-from paddles_mongo.services import jobs, runs
+from paddles_mongo.services import jobs, run_summary
 from paddles_mongo.timeformat import utcnow
 
 RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
@@ -11,11 +11,11 @@ def stored(database):
 
 
 def counted(database):
-    return runs.stored_summary(runs.summarize_runs(database, [RUN])[RUN])
+    return run_summary.stored_summary(run_summary.summarize_runs(database, [RUN])[RUN])
 
 
 def assert_summary_exact(database):
-    assert not runs.summary_differs(stored(database), runs.summarize_runs(database, [RUN])[RUN])
+    assert not run_summary.summary_differs(stored(database), run_summary.summarize_runs(database, [RUN])[RUN])
 
 
 def post(database, settings, job_id, **fields):
@@ -26,7 +26,7 @@ def test_a_run_update_overtaken_by_another_writers_whole_write_counts_both(
         database, settings, monkeypatch):
     for job_id in ("1", "2"):
         post(database, settings, job_id, status="queued")
-    record_for_real = runs.record_job_write
+    finish_for_real = run_summary._finish
     overtaken = []
 
     def let_another_writer_finish_first(*args, **kwargs):
@@ -34,9 +34,9 @@ def test_a_run_update_overtaken_by_another_writers_whole_write_counts_both(
             overtaken.append(True)
             # Writer B moves job 2 and updates the run, all before writer A updates it.
             jobs.update_job(database, RUN, "2", {"status": "running"}, utcnow())
-        return record_for_real(*args, **kwargs)
+        return finish_for_real(*args, **kwargs)
 
-    monkeypatch.setattr(runs, "record_job_write", let_another_writer_finish_first)
+    monkeypatch.setattr(run_summary, "_finish", let_another_writer_finish_first)
     jobs.update_job(database, RUN, "1", {"status": "pass", "success": True}, utcnow())  # A
     run = stored(database)
     assert run["results"]["pass"] == run["results"]["running"] == 1
@@ -84,7 +84,7 @@ def test_deleting_the_first_job_while_an_earlier_job_is_created_ends_on_the_earl
         return first
 
     monkeypatch.setattr(database.jobs, "find_one", create_an_earlier_job_after_the_first_is_read)
-    jobs.delete_job(database, RUN, "1")
+    jobs.delete_job(database, RUN, "1", utcnow())
     run = stored(database)
     assert (run["first_job_id"], run["sha1"]) == ("2", "second")
     assert sorted(run["sha1s"]) == ["second", "third"]
@@ -101,11 +101,11 @@ def test_deleting_the_first_two_jobs_at_once_ends_on_the_third(database, setting
         first = find_for_real(*args, **kwargs)
         if not raced and kwargs.get("sort"):
             raced.append(True)
-            jobs.delete_job(database, RUN, "2")  # the other deleter, from start to end
+            jobs.delete_job(database, RUN, "2", utcnow())  # the other deleter, from start to end
         return first
 
     monkeypatch.setattr(database.jobs, "find_one", delete_job_2_after_job_2_is_read_as_first)
-    jobs.delete_job(database, RUN, "1")
+    jobs.delete_job(database, RUN, "1", utcnow())
     run = stored(database)
     assert (run["first_job_id"], run["priority"]) == ("3", 3)
     assert run["results"]["total"] == 1
@@ -117,7 +117,7 @@ def test_a_recount_overtaken_by_a_job_write_counts_again(database, settings, mon
     post(database, settings, "2", status="queued")
     # An edit behind the API that only a recount finds.
     database.jobs.update_one({"run": RUN, "job_id": "1"}, {"$set": {"status": "fail"}})
-    summarize_for_real = runs.summarize_runs
+    summarize_for_real = run_summary.summarize_runs
     overtaken = []
 
     def a_job_write_after_the_count(db, names):
@@ -127,8 +127,8 @@ def test_a_recount_overtaken_by_a_job_write_counts_again(database, settings, mon
             jobs.update_job(database, RUN, "2", {"status": "running"}, utcnow())
         return summary
 
-    monkeypatch.setattr(runs, "summarize_runs", a_job_write_after_the_count)
-    assert runs.refresh_run(database, RUN) is True
+    monkeypatch.setattr(run_summary, "summarize_runs", a_job_write_after_the_count)
+    assert run_summary.refresh_run(database, RUN) is True
     monkeypatch.undo()
     run = stored(database)
     assert (run["results"]["fail"], run["results"]["running"], run["status"]) == (1, 1, "running")

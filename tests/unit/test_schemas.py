@@ -9,7 +9,7 @@ from paddles_mongo.config import Settings
 from paddles_mongo.schemas.jobs import JobSchema, job_to_json
 from paddles_mongo.schemas.queries import PageQuery, RunJobsQuery, RunListQuery
 from paddles_mongo.schemas.runs import RunCreateSchema, run_to_json
-from paddles_mongo.services.runs import stored_summary
+from paddles_mongo.services.run_summary import stored_summary
 
 from tests.helpers import (JOB_KEYS, JOB_WHITELIST, RESULTS_KEYS, RUN_KEYS, SPEC_EXAMPLE_RUN,
                            spec_example_run_json)

@@ -1,0 +1,59 @@
+"""The repairs every gunicorn worker runs in the background (started by gunicorn_config's
+post_worker_init): job writes whose request died between writing the job and counting it on
+its run (services/run_summary.py) are resolved once they are `stale_write_seconds` old, every
+`repair_interval_seconds`. Every worker of every host runs them: each repair is a conditional
+update that only the first to get there applies, so they need no coordination."""
+import logging
+import threading
+from datetime import timedelta
+
+from pymongo.errors import PyMongoError
+
+from .services.run_summary import repair_stale_writes
+from .timeformat import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class StaleWriteRepairs(threading.Thread):
+    def __init__(self, database, stale_seconds, interval_seconds):
+        super().__init__(name="paddles-stale-write-repairs", daemon=True)
+        self.database = database
+        self.stale_seconds = stale_seconds
+        self.interval_seconds = interval_seconds
+        self.stopped = threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(self.interval_seconds):
+            self.repair_once()
+
+    def repair_once(self):
+        """Returns how many job writes were resolved (None: the database failed)."""
+        stale_before = utcnow() - timedelta(seconds=self.stale_seconds)
+        try:
+            resolved = repair_stale_writes(self.database, stale_before)
+        except PyMongoError as error:  # the database is away: next time
+            log.warning("stale job write repairs failed: %s", error)
+            return None
+        if resolved:
+            log.warning("counted or dropped %d job writes whose request died", resolved)
+        return resolved
+
+    def stop(self):
+        self.stopped.set()
+
+
+def start_repairs(app, worker_timeout=None):
+    """Start the repairs of `app`'s database (None when `repair_interval_seconds` is 0)."""
+    services = app.extensions["paddles"]
+    settings = services.settings
+    if settings.repair_interval_seconds <= 0:
+        return None
+    if worker_timeout and settings.stale_write_seconds <= worker_timeout:
+        log.warning("stale_write_seconds (%d) should exceed the worker timeout (%d s): a slow "
+                    "request's job write could be judged lost", settings.stale_write_seconds,
+                    worker_timeout)
+    repairs = StaleWriteRepairs(services.database, settings.stale_write_seconds,
+                                settings.repair_interval_seconds)
+    repairs.start()
+    return repairs

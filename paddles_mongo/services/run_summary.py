@@ -1,0 +1,414 @@
+"""What a run keeps of its jobs, and the one way a job write changes it.
+
+A run document stores what its jobs count to (stored_summary): `results` (jobs per status),
+`status` (derived from the counts), the first job's (in job_id order) `first_job_id`, `sha1`,
+`flavor` and `priority`, and for the sha1/flavor filters `sha1_counts`/`flavor_counts` (how
+many jobs hold each value) with their values in `sha1s`/`flavors`.
+
+Every job write changes the summary by what that one job changed, in one atomic pipeline update
+of the run (job_write_update): counters move by one, the status is derived from the new counts
+in the same update. The job's state before the write is known exactly (job writes are
+conditional on the job's `rev`), so concurrent writers of one run each apply their own change
+and none is lost, and a write costs the same in a run of 3 jobs as in one of 3,000.
+
+A job write and its run's update touch two documents, and a request can die between them (the
+database killed, the worker killed, the network cut). So every job write goes through
+counted_job_write, which journals it on the run first:
+
+1. begin: push an entry {w, job, op, before, after, run fields, prior} onto the run's `pending`
+   (`prior` is the write that produced the job state this write read: the job's `write_id`);
+2. the job's own conditional write, which stamps the job with `write_id: w`;
+3. finish: apply the entry's change to the summary and pull the entry, in one update that
+   matches only while the entry is there, so an entry is never applied twice; or abandon it
+   (pull it unapplied) when the job write did not happen.
+
+An entry left behind is resolved by whoever comes next, from what the database holds:
+- a writer that read the job state `w` produced finishes `w` when it begins (its own read is
+  proof that `w` happened), before its own job write: a successor never completes while its
+  predecessor is unresolved;
+- repair_stale_writes (run by every gunicorn worker, see paddles_mongo/repairs.py, and by
+  scripts/recount) resolves entries older than `stale_write_seconds`, by when their writer is
+  gone: the write happened if the job carries its `write_id` (a creation: the job exists; a
+  deletion: it is gone), or if a pending entry names it as `prior`; otherwise it never will.
+Nothing here is per process: any number of workers on any number of hosts may repair at once.
+"""
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+
+from ..domain.jobs import RUN_SUMMARY_FIELDS
+from ..domain.runs import (FALLBACK_RUN_STATUS, RESULT_STATUSES, RUN_STATUS_RULES,
+                           derive_run_status, empty_results, result_key)
+from ..exceptions import Unavailable
+
+SETTLE_ATTEMPTS = 100
+# The job fields a run's summary depends on.
+SUMMARY_JOB_FIELDS = ("job_id", *RUN_SUMMARY_FIELDS)
+FIRST_JOB_FIELDS = ("first_job_id", "sha1", "flavor", "priority")
+# Job fields whose values the run counts: (counts field, values field).
+COUNTED_VALUES = {"sha1": ("sha1_counts", "sha1s"), "flavor": ("flavor_counts", "flavors")}
+CREATE, UPDATE, DELETE = "create", "update", "delete"
+
+
+def stored_summary(summary):
+    """What a run document keeps from its jobs, from a summarize_runs summary (None for a run
+    without jobs)."""
+    summary = summary or _empty_summary()
+    empty = summary["total"] == 0
+    fields = {
+        "status": summary["status"],
+        "results": {key: summary[key] for key in (*RESULT_STATUSES, "total")},
+        "first_job_id": None if empty else summary["first_job_id"],
+        "sha1": None if empty else summary["sha1"],
+        "flavor": None if empty else summary["flavor"],
+        "priority": None if empty else summary["priority"],
+    }
+    for counts_field, values_field in COUNTED_VALUES.values():
+        counts = summary[counts_field]
+        fields[counts_field] = [{"value": value, "count": counts[value]}
+                                for value in sorted(counts)]
+        fields[values_field] = sorted(counts)
+    return fields
+
+
+def _empty_summary():
+    return {**empty_results(), "status": "empty", "first_job_id": None, "priority": None,
+            **{counts_field: Counter() for counts_field, _ in COUNTED_VALUES.values()}}
+
+
+SUMMARY_PROJECTION = dict.fromkeys(stored_summary(None), 1)
+
+
+def _comparable(run):
+    """A run's summary fields, with the counted values in one order (a job write appends new
+    values, a recount sorts them)."""
+    fields = {key: run.get(key) for key in SUMMARY_PROJECTION}
+    for counts_field, values_field in COUNTED_VALUES.values():
+        fields[counts_field] = sorted((entry["value"], entry["count"])
+                                      for entry in fields[counts_field] or [])
+        fields[values_field] = sorted(fields[values_field] or [])
+    return fields
+
+
+def _literal(value):
+    return {"$literal": value}
+
+
+def _status_expression():
+    """RUN_STATUS_RULES as an aggregation expression over the run's `results`."""
+    branches = []
+    for status, test, statuses in RUN_STATUS_RULES:
+        count = {"$add": [f"$results.{s}" for s in statuses]}
+        case = ({"$eq": ["$results.total", 0]} if test == "none"
+                else {"$eq": [count, "$results.total"]} if test == "all"
+                else {"$gt": [count, 0]})
+        branches.append({"case": case, "then": status})
+    return {"$switch": {"branches": branches, "default": FALLBACK_RUN_STATUS}}
+
+
+STATUS_EXPRESSION = _status_expression()
+
+
+def _counted_value(job, field):
+    value = job.get(field) if job else None
+    return value if isinstance(value, str) else None
+
+
+def _counts_expression(counts_field, added, removed):
+    """`counts_field` ([{value, count}]) with one more job holding `added` and one fewer holding
+    `removed` (either None: no such change); values no job holds any more are dropped."""
+    bumps = [{"$cond": [{"$eq": ["$$entry.value", _literal(value)]}, step, 0]}
+             for value, step in ((added, 1), (removed, -1)) if value is not None]
+    bumped = {"$map": {"input": "$$current", "as": "entry", "in": {
+        "value": "$$entry.value", "count": {"$add": ["$$entry.count", *bumps]}}}}
+    values = {"$map": {"input": "$$current", "as": "entry", "in": "$$entry.value"}}
+    appended = [] if added is None else {"$cond": [
+        {"$in": [_literal(added), values]}, [], [{"value": _literal(added), "count": 1}]]}
+    return {"$let": {"vars": {"current": {"$ifNull": [f"${counts_field}", []]}}, "in": {
+        "$filter": {"input": {"$concatArrays": [bumped, appended]}, "as": "entry",
+                    "cond": {"$gt": ["$$entry.count", 0]}}}}}
+
+
+def job_write_update(before, after, fields, job_started=None):
+    """The pipeline update of a run for one job write: `before` and `after` are the job's
+    SUMMARY_JOB_FIELDS before and after it (None: created, deleted), `fields` are $set as
+    given, `job_started` becomes the run's `started` if this write makes the run running."""
+    counts = Counter()
+    if before is not None:
+        counts["total"] -= 1
+        counts[result_key(before.get("status"))] -= 1
+    if after is not None:
+        counts["total"] += 1
+        counts[result_key(after.get("status"))] += 1
+    counts.pop(None, None)
+    changes = {"writes": {"$add": [{"$ifNull": ["$writes", 0]}, 1]},
+               **{name: _literal(value) for name, value in fields.items()}}
+    changes.update({f"results.{key}": {"$add": [{"$ifNull": [f"$results.{key}", 0]}, step]}
+                    for key, step in counts.items() if step})
+    derived = {}
+    for job_field, (counts_field, values_field) in COUNTED_VALUES.items():
+        added, removed = _counted_value(after, job_field), _counted_value(before, job_field)
+        if added != removed:
+            changes[counts_field] = _counts_expression(counts_field, added, removed)
+            derived[values_field] = {"$map": {"input": f"${counts_field}", "as": "entry",
+                                              "in": "$$entry.value"}}
+    if after is not None:
+        job_id = _literal(after["job_id"])
+        if before is None:  # a new job is first if its job_id sorts before the first's
+            first = {"$or": [{"$eq": [{"$ifNull": ["$first_job_id", None]}, None]},
+                             {"$lt": [job_id, "$first_job_id"]}]}
+        else:
+            first = {"$eq": ["$first_job_id", job_id]}
+        if before is None or any(before.get(f) != after.get(f) for f in FIRST_JOB_FIELDS[1:]):
+            changes.update({field: {"$cond": [first, _literal(after.get(field)), f"${field}"]}
+                            for field in FIRST_JOB_FIELDS[1:]})
+            changes["first_job_id"] = {"$cond": [first, job_id, "$first_job_id"]}
+    if (job_started is not None and after is not None and after.get("status") == "running"
+            and (before or {}).get("status") != "running"):
+        # The run starts when the job that made it run did.
+        derived["started"] = {"$cond": [
+            {"$and": [{"$eq": [STATUS_EXPRESSION, "running"]}, {"$ne": ["$status", "running"]}]},
+            _literal(job_started), "$started"]}
+    return [{"$set": changes}, *([{"$set": derived}] if derived else []),
+            {"$set": {"status": STATUS_EXPRESSION}}]
+
+
+
+def summary_job_fields(job):
+    return None if job is None else {field: job.get(field) for field in SUMMARY_JOB_FIELDS}
+
+
+def settle_first_job(database, name):
+    """After a job deletion: make the run's first-job fields those of the job now first.
+
+    Job writes only ever lower `first_job_id` or rewrite the first job's own fields, both
+    idempotent, so this compare-and-set loop ends with the fields of the actual first job
+    whatever else is written meanwhile: it stops only when what is stored equals what it has
+    just read from the jobs.
+    """
+    for _attempt in range(SETTLE_ATTEMPTS):
+        run = database.runs.find_one({"name": name}, dict.fromkeys(FIRST_JOB_FIELDS, 1))
+        if run is None:
+            return
+        first = database.jobs.find_one({"run": name}, dict.fromkeys(SUMMARY_JOB_FIELDS, 1),
+                                       sort=[("job_id", 1)])
+        stored = {field: run.get(field) for field in FIRST_JOB_FIELDS}
+        wanted = dict.fromkeys(FIRST_JOB_FIELDS)
+        if first is not None:
+            wanted.update({field: first.get(field) for field in FIRST_JOB_FIELDS[1:]},
+                          first_job_id=first["job_id"])
+        if stored == wanted:
+            return
+        database.runs.update_one({"_id": run["_id"], **stored}, {"$set": wanted})
+    raise Unavailable(f"run {name} is changing too fast to settle; please retry")
+
+
+def summary_differs(run, summary):
+    """Whether a stored run (with SUMMARY_PROJECTION) differs from a summarize_runs summary."""
+    return _comparable(run) != _comparable(stored_summary(summary))
+
+
+def _results_pipeline(names):
+    def count(condition):
+        return {"$sum": {"$cond": [condition, 1, 0]}}
+
+    counters = {status: count({"$eq": ["$status", status]})
+                for status in RESULT_STATUSES if status != "unknown"}
+    counters["unknown"] = count({"$eq": [{"$ifNull": ["$status", "unknown"]}, "unknown"]})
+    return [
+        {"$match": {"run": {"$in": names}}},
+        {"$project": {"run": 1, **dict.fromkeys(SUMMARY_JOB_FIELDS, 1)}},
+        # The first job in job_id (string) order gives the run its sha1, flavor and priority.
+        {"$sort": {"run": 1, "job_id": 1}},
+        {"$group": {"_id": "$run", **counters, "total": {"$sum": 1},
+                    "first_job_id": {"$first": "$job_id"},
+                    **{field: {"$first": f"${field}"} for field in FIRST_JOB_FIELDS[1:]},
+                    **{counts_field: {"$push": f"${job_field}"}
+                       for job_field, (counts_field, _) in COUNTED_VALUES.items()}}},
+    ]
+
+
+def summarize_runs(database, names):
+    """What each named run's jobs count to (results, status, first job's fields, how many jobs
+    hold each sha1 and flavor), counted from the jobs in one aggregation whatever the number of
+    runs. Returns {name: summary}."""
+    names = list(names)
+    summaries = {name: _empty_summary() for name in names}
+    if names:
+        # One reply for all: a batch larger than the result lets the server close the cursor.
+        for row in database.jobs.aggregate(_results_pipeline(names), batchSize=len(names) + 1):
+            summary = summaries[row.pop("_id")]
+            for counts_field, _ in COUNTED_VALUES.values():
+                row[counts_field] = Counter(v for v in row[counts_field] if isinstance(v, str))
+            summary.update(row)
+            for key in FIRST_JOB_FIELDS[1:]:
+                summary[key] = row.get(key)  # $first of a missing field
+    for summary in summaries.values():
+        summary["status"] = derive_run_status(summary)
+    return summaries
+
+
+def new_run_summary():
+    """The summary fields of a run without jobs, and its journal."""
+    return {
+        **stored_summary(None),
+        "writes": 0,  # job writes and maintenance edits: the run page cache's version
+        "pending": [],  # job writes begun and not yet counted (see the module docstring)
+        "job_seq": 0,  # creations of the run's jobs, in order (ties of `posted`)
+    }
+
+
+@dataclass
+class JobChange:
+    """One job write as its run counts it."""
+    op: str                     # CREATE, UPDATE or DELETE
+    job: ObjectId               # the job document's _id
+    before: dict = None         # its SUMMARY_JOB_FIELDS before the write (None: created)
+    after: dict = None          # and after it (None: deleted)
+    run_fields: dict = None     # to $set on the run (`updated`, corrected suite/branch/...)
+    started: datetime = None    # the run's `started` if this write makes the run running
+    prior: ObjectId = None      # the write that produced the job state this write read
+
+    def entry(self, now):
+        return {"w": ObjectId(), "at": now, "op": self.op, "job": self.job,
+                "before": self.before, "after": self.after,
+                "run_fields": self.run_fields or {}, "started": self.started,
+                "prior": self.prior}
+
+
+def counted_job_write(database, run_name, change, write_job, now):
+    """Write a job and count the write on its run: journal `change` on the run, call
+    `write_job(write_id, job_seq)` (the job's own conditional write, stamping the job with
+    `write_id`; True if it happened; `job_seq` numbers the run's job creations), then count it,
+    or drop the entry unapplied. Returns write_job's answer, or None when there is no such run
+    (nothing written). An exception from write_job leaves the entry for repair_stale_writes:
+    whether the job write happened is then unknown here."""
+    entry = _begin(database, run_name, change, now)
+    if entry is None:
+        return None
+    if write_job(entry["w"], entry.pop("job_seq")):
+        _finish(database, run_name, entry)
+        return True
+    _abandon(database, run_name, entry)
+    return False
+
+
+def _begin(database, run_name, change, now):
+    entry = change.entry(now)
+    update = {"$push": {"pending": entry}}
+    if change.op == CREATE:
+        update["$inc"] = {"job_seq": 1}
+    run = database.runs.find_one_and_update(
+        {"name": run_name}, update, projection={"pending": 1, "job_seq": 1},
+        return_document=ReturnDocument.AFTER)
+    if run is None:
+        return None
+    if change.prior is not None:
+        # The job state this write read came from `prior`: if that write is still pending
+        # (its writer died before counting it, or has not got there yet), it happened.
+        for pending in run.get("pending") or []:
+            if pending["w"] == change.prior:
+                _finish(database, run_name, pending)
+    entry["job_seq"] = run.get("job_seq")
+    return entry
+
+
+def _finish(database, run_name, entry):
+    """Apply `entry`'s change to the run's summary and drop it from `pending`, atomically and
+    only while it is pending. A deletion also drops every other deletion of the same job: a
+    job document is deleted once, so they all describe the one that happened."""
+    update = job_write_update(entry["before"], entry["after"], entry["run_fields"],
+                              entry["started"])
+    keep = {"$ne": ["$$entry.w", entry["w"]]}
+    if entry["op"] == DELETE:
+        keep = {"$and": [keep, {"$or": [{"$ne": ["$$entry.op", DELETE]},
+                                        {"$ne": ["$$entry.job", entry["job"]]}]}]}
+    update[0]["$set"]["pending"] = {"$filter": {"input": "$pending", "as": "entry",
+                                                "cond": keep}}
+    database.runs.update_one({"name": run_name, "pending.w": entry["w"]}, update)
+
+
+def _abandon(database, run_name, entry, unless_prior=False):
+    """Drop `entry` unapplied: its job write did not happen. With `unless_prior`, only while no
+    pending entry names it as `prior` (a writer that read its result)."""
+    query = {"name": run_name, "pending.w": entry["w"]}
+    if unless_prior:
+        query["pending.prior"] = {"$ne": entry["w"]}
+    database.runs.update_one(query, {"$pull": {"pending": {"w": entry["w"]}}})
+
+
+def _happened(database, run_name, entry):
+    """Whether the job write of a pending `entry`, whose writer is gone, took place (None: the
+    entry was resolved meanwhile). The job is read before the run: a writer that read the job
+    state `entry` produced pushed its own entry, naming it `prior`, before changing the job."""
+    job = database.jobs.find_one({"_id": entry["job"]}, {"write_id": 1})
+    run = database.runs.find_one({"name": run_name}, {"pending": 1})
+    pending = (run or {}).get("pending") or []
+    if not any(other["w"] == entry["w"] for other in pending):
+        return None
+    if any(other.get("prior") == entry["w"] for other in pending):
+        return True
+    if entry["op"] == CREATE:
+        return job is not None
+    if entry["op"] == DELETE:
+        return job is None
+    return job is not None and job.get("write_id") == entry["w"]
+
+
+def repair_stale_writes(database, stale_before, names=None):
+    """Resolve every journal entry begun before `stale_before` (of the runs `names`, or of
+    all): count it if its job write happened, drop it if not. Returns how many it resolved."""
+    query = {"pending.at": {"$lt": stale_before}}
+    if names is not None:
+        query["name"] = {"$in": list(names)}
+    resolved = 0
+    for run in database.runs.find(query, {"name": 1, "pending": 1}):
+        for entry in run["pending"]:
+            if entry["at"] >= stale_before:
+                continue
+            happened = _happened(database, run["name"], entry)
+            if happened:
+                _finish(database, run["name"], entry)
+            elif happened is False:
+                _abandon(database, run["name"], entry, unless_prior=True)
+            resolved += happened is not None
+    return resolved
+
+
+def refresh_run(database, name, stale_before=None):
+    """Recount the run's summary from its jobs and store it if it differs (after writes that
+    bypass counted_job_write: maintenance, imports). Returns True if it differed.
+
+    Journal entries begun before `stale_before` are resolved first. The count is stored only
+    if no job write is in flight on the run (its journal is empty) and none was counted since
+    it was read (`writes`), so it is exact whatever writes the run meanwhile; otherwise it is
+    done again, after a short pause while writes are in flight.
+    """
+    differed = False
+    for attempt in range(SETTLE_ATTEMPTS):
+        if stale_before is not None:
+            repair_stale_writes(database, stale_before, [name])
+        run = database.runs.find_one({"name": name},
+                                     {"writes": 1, "pending": 1, **SUMMARY_PROJECTION})
+        if run is None:
+            return differed
+        if run.get("pending"):
+            _pause(attempt)
+            continue
+        expected = stored_summary(summarize_runs(database, [name])[name])
+        if _comparable(run) == _comparable(expected):
+            return differed
+        differed = True
+        database.runs.update_one(
+            {"_id": run["_id"], "writes": run.get("writes"), "pending.0": {"$exists": False}},
+            {"$set": expected, "$inc": {"writes": 1}})
+    raise Unavailable(f"run {name} has job writes in flight; please retry")
+
+
+def _pause(attempt):
+    """Back off while job writes are in flight (bounded: about 3 s over all attempts)."""
+    time.sleep(min(0.001 * 2 ** attempt, 0.05))

@@ -16,6 +16,10 @@ RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
 LATER = timedelta(hours=1)  # a `stale_before` that makes every entry stale
 
 
+class Died(AutoReconnect):
+    """What a request sees when its database goes away mid-request."""
+
+
 def stored(database):
     return database.runs.find_one({"name": RUN})
 
@@ -30,12 +34,14 @@ def post(database, settings, job_id, **fields):
     jobs.create_job(database, settings, RUN, {"job_id": job_id, **fields}, utcnow())
 
 
+def interrupted(write):
+    """Run a job write that dies midway (die_before_counting or die_before_writing armed)."""
+    with pytest.raises(Died):
+        write()
+
+
 def repair(database):
     return run_summary.repair_stale_writes(database, utcnow() + LATER)
-
-
-class Died(AutoReconnect):
-    """What a request sees when its database goes away mid-request."""
 
 
 @pytest.fixture
@@ -79,8 +85,7 @@ def test_an_update_that_died_before_counting_is_counted_by_the_repair(
         database, settings, die_before_counting):
     post(database, settings, "1", status="queued")
     die_before_counting()
-    with pytest.raises(Died):
-        jobs.update_job(database, RUN, "1", {"status": "running"}, utcnow())
+    interrupted(lambda: jobs.update_job(database, RUN, "1", {"status": "running"}, utcnow()))
     assert database.jobs.find_one({"job_id": "1"})["status"] == "running"
     assert stored(database)["results"]["queued"] == 1  # not counted yet
     assert repair(database) == 1
@@ -93,8 +98,7 @@ def test_the_next_write_of_the_job_counts_a_write_that_died_before_counting(
     """teuthology retries a PUT that failed: the retry counts the lost step first."""
     post(database, settings, "1", status="queued")
     die_before_counting()
-    with pytest.raises(Died):
-        jobs.update_job(database, RUN, "1", {"status": "running"}, utcnow())
+    interrupted(lambda: jobs.update_job(database, RUN, "1", {"status": "running"}, utcnow()))
     jobs.update_job(database, RUN, "1", {"status": "running"}, utcnow())  # the retry
     jobs.update_job(database, RUN, "1", {"status": "pass", "success": True}, utcnow())
     assert stored(database)["results"]["pass"] == 1
@@ -105,8 +109,7 @@ def test_an_update_that_died_before_writing_the_job_is_dropped(
         database, settings, die_before_writing):
     post(database, settings, "1", status="queued")
     die_before_writing()
-    with pytest.raises(Died):
-        jobs.update_job(database, RUN, "1", {"status": "running"}, utcnow())
+    interrupted(lambda: jobs.update_job(database, RUN, "1", {"status": "running"}, utcnow()))
     assert len(stored(database)["pending"]) == 1
     assert repair(database) == 1
     assert stored(database)["results"]["queued"] == 1
@@ -117,8 +120,7 @@ def test_a_creation_that_died_before_counting_is_counted(database, settings,
                                                          die_before_counting):
     post(database, settings, "1", status="queued")
     die_before_counting()
-    with pytest.raises(Died):
-        post(database, settings, "2", status="running", sha1="abc")
+    interrupted(lambda: post(database, settings, "2", status="running", sha1="abc"))
     repair(database)
     run = stored(database)
     assert (run["results"]["total"], run["results"]["running"], run["sha1s"]) == (2, 1, ["abc"])
@@ -129,8 +131,7 @@ def test_a_creation_that_died_before_inserting_is_dropped(database, settings,
                                                           die_before_writing):
     post(database, settings, "1", status="queued")
     die_before_writing()
-    with pytest.raises(Died):
-        post(database, settings, "2", status="running")
+    interrupted(lambda: post(database, settings, "2", status="running"))
     repair(database)
     assert stored(database)["results"]["total"] == 1
     assert_summary_exact(database)
@@ -141,8 +142,7 @@ def test_a_deletion_that_died_before_counting_is_counted(database, settings,
     post(database, settings, "1", status="pass", sha1="a")
     post(database, settings, "2", status="fail", sha1="b")
     die_before_counting()
-    with pytest.raises(Died):
-        jobs.delete_job(database, RUN, "2", utcnow())
+    interrupted(lambda: jobs.delete_job(database, RUN, "2", utcnow()))
     repair(database)
     run = stored(database)
     assert (run["results"]["total"], run["results"]["fail"], run["status"]) == (
@@ -154,8 +154,7 @@ def test_a_deletion_that_died_before_deleting_is_dropped(database, settings,
                                                          die_before_writing):
     post(database, settings, "1", status="pass")
     die_before_writing()
-    with pytest.raises(Died):
-        jobs.delete_job(database, RUN, "1", utcnow())
+    interrupted(lambda: jobs.delete_job(database, RUN, "1", utcnow()))
     repair(database)
     assert stored(database)["results"]["total"] == 1
     assert_summary_exact(database)
@@ -181,8 +180,7 @@ def test_a_repair_counts_a_write_whose_successor_is_in_flight(database, settings
     (naming A as prior) but has not yet counted A: the repair counts A."""
     post(database, settings, "1", status="queued")
     die_before_counting()
-    with pytest.raises(Died):
-        jobs.update_job(database, RUN, "1", {"status": "running"}, utcnow())
+    interrupted(lambda: jobs.update_job(database, RUN, "1", {"status": "running"}, utcnow()))
     job = database.jobs.find_one({"job_id": "1"})
     successor = jobs._change_of(run_summary.UPDATE, job)
     # B's entry, pushed without its begin counting A (as if B were between the two).
@@ -199,8 +197,7 @@ def test_entries_younger_than_the_bound_are_left_to_their_writer(database, setti
                                                                  die_before_counting):
     post(database, settings, "1", status="queued")
     die_before_counting()
-    with pytest.raises(Died):
-        jobs.update_job(database, RUN, "1", {"status": "running"}, utcnow())
+    interrupted(lambda: jobs.update_job(database, RUN, "1", {"status": "running"}, utcnow()))
     assert run_summary.repair_stale_writes(database, utcnow() - timedelta(seconds=60)) == 0
     assert len(stored(database)["pending"]) == 1
 
@@ -208,8 +205,7 @@ def test_entries_younger_than_the_bound_are_left_to_their_writer(database, setti
 def test_repairing_twice_counts_once(database, settings, die_before_counting):
     post(database, settings, "1", status="queued")
     die_before_counting()
-    with pytest.raises(Died):
-        jobs.update_job(database, RUN, "1", {"status": "running"}, utcnow())
+    interrupted(lambda: jobs.update_job(database, RUN, "1", {"status": "running"}, utcnow()))
     entry = stored(database)["pending"][0]
     assert repair(database) == 1
     run_summary._finish(database, RUN, entry)  # a second repairer, a step behind
@@ -222,8 +218,7 @@ def test_a_recount_waits_for_a_write_in_flight(database, settings, die_before_co
     past the bound is resolved first."""
     post(database, settings, "1", status="queued")
     die_before_counting()
-    with pytest.raises(Died):
-        jobs.update_job(database, RUN, "1", {"status": "running"}, utcnow())
+    interrupted(lambda: jobs.update_job(database, RUN, "1", {"status": "running"}, utcnow()))
     with pytest.raises(Unavailable):
         run_summary.refresh_run(database, RUN, stale_before=utcnow() - timedelta(seconds=60))
     assert run_summary.refresh_run(database, RUN, stale_before=utcnow() + LATER) is False
@@ -233,8 +228,7 @@ def test_a_recount_waits_for_a_write_in_flight(database, settings, die_before_co
 def test_the_recount_command_resolves_stale_writes(database, settings, die_before_counting):
     post(database, settings, "1", status="queued")
     die_before_counting()
-    with pytest.raises(Died):
-        jobs.update_job(database, RUN, "1", {"status": "fail"}, utcnow())
+    interrupted(lambda: jobs.update_job(database, RUN, "1", {"status": "fail"}, utcnow()))
     assert maintenance.recount(database, check=True) == {}  # in flight: not judged
     maintenance.recount(database, stale_before=utcnow() + LATER)
     assert stored(database)["status"] == "finished fail"
@@ -245,8 +239,8 @@ def test_expiring_a_job_is_journalled_like_any_write(database, settings, die_bef
     post(database, settings, "1", status="running")
     database.jobs.update_one({"job_id": "1"}, {"$set": {"updated": utcnow() - LATER}})
     die_before_counting()
-    with pytest.raises(Died):
-        maintenance.expire_jobs(database, utcnow(), running_minutes=30, queued_days=14)
+    interrupted(lambda: maintenance.expire_jobs(database, utcnow(), running_minutes=30,
+                                                queued_days=14))
     repair(database)
     assert stored(database)["results"]["dead"] == 1
     assert_summary_exact(database)

@@ -13,7 +13,6 @@ from .errors import register_error_handlers
 from .logs import configure_logging, finish_request, start_request
 from .metrics import JobStatusCounter
 from .page_cache import PageCache, TimedAnswers
-from .services.runs import PageFloors
 
 __version__ = "0.1.0"
 
@@ -94,7 +93,6 @@ def create_app(settings=None, database=None):
         database=database or Database(settings),
         job_status_counter=JobStatusCounter(settings),
         run_pages=PageCache(settings.run_page_cache_mb * 1024 * 1024),
-        latest_page_floors=PageFloors(),
         job_stats=TimedAnswers(settings.job_stats_cache_seconds),
     )
     api = Api(app)

@@ -30,6 +30,7 @@ class Settings:
     job_stats_cache_seconds: int = 60
     # A job write journalled this long ago and never counted on its run is resolved by any
     # worker (its writer is gone: longer than gunicorn's worker timeout, 60 s).
+    query_policy: str = "auto"  # auto | mongodb | secantusdb: see paddles_mongo/query_policy.py
     stale_write_seconds: int = 90
     repair_interval_seconds: int = 15
     timezone: str = "UTC"

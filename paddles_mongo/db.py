@@ -1,4 +1,5 @@
-"""The MongoDB connection, collection handles, and every index the service relies on.
+"""The MongoDB connection, collection handles, the query policy (query_policy.py), and every
+index the service relies on.
 
 INDEXES is the one declaration of indexes: `scripts/create-indexes` creates them, tests check
 that queries use them.
@@ -6,6 +7,8 @@ that queries use them.
 import re
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
+
+from .query_policy import choose_policy
 
 DEFAULT_DATABASE = "paddles"
 
@@ -16,25 +19,16 @@ RUN_FILTER_FIELDS = ("branch", "suite", "machine_type", "status", "user", "sha1s
 # Job search (/jobs/) filters, newest posted first.
 JOB_SEARCH_FIELDS = ("status", "sha1", "branch", "user")
 POSTED_ORDER = [("posted", DESCENDING), ("_id", DESCENDING)]
+# A run's jobs, newest posted first; the run numbers its jobs as they are created (`seq`), which
+# orders jobs posted in the same millisecond by different processes.
+RUN_JOBS_ORDER = [("posted", DESCENDING), ("seq", DESCENDING), ("_id", DESCENDING)]
+JOB_ID_ORDER = [("job_id", ASCENDING)]
+RUN_JOB_ID_INDEX = "run_job_id_unique"
 NODE_FILTER_FIELDS = ("machine_type", "locked_by", "os_type", "os_version", "locked", "up")
 
 
 def filter_index_name(field):
     return f"{field}_scheduled" if field != "scheduled" else "scheduled"
-
-
-PLAIN_OPERATORS = {"$eq", "$gt", "$gte", "$lt", "$lte", "$in"}
-
-
-def index_hint(query, index):
-    """`hint=` naming `index` for a query a simple planner (SecantusDB's) would answer with a
-    collection scan: several fields, or a pattern. A query on one field with plain conditions
-    finds its index unaided (and SecantusDB runs it faster that way)."""
-    if len(query) == 1:
-        condition = next(iter(query.values()))
-        if not isinstance(condition, dict) or set(condition) <= PLAIN_OPERATORS:
-            return {}
-    return {"hint": index}
 
 
 def prefix_condition(prefix):
@@ -71,7 +65,7 @@ INDEXES = {
         # Job ids are unique within a run; this also serves every per-run read (a run's jobs
         # are read whole, and ordered by posted here), the recount pipeline (sorted by job_id)
         # and the run's first job. Every index costs every job write: keep them few.
-        IndexModel([("run", ASCENDING), ("job_id", ASCENDING)], name="run_job_id_unique",
+        IndexModel([("run", ASCENDING), ("job_id", ASCENDING)], name=RUN_JOB_ID_INDEX,
                    unique=True),
         # Hostnames from `targets`: the job <-> node links, and node job history (newest
         # posted first; by last update for scripts/node-jobs).
@@ -118,6 +112,18 @@ class Database:
         self.nodes = self.db.nodes
         self.queues = self.db.queues
         self.counters = self.db.counters
+        self._policy_setting = settings.query_policy
+        self._policy = None
+
+    @property
+    def policy(self):
+        """How queries are shaped for this server (query_policy.py); for `auto`, asked of the
+        server on first use."""
+        if self._policy is None:
+            chosen = choose_policy(self._policy_setting,
+                                   lambda: self.client.admin.command("buildInfo"))
+            self._policy = chosen()
+        return self._policy
 
     def close(self):
         self.client.close()

@@ -1,6 +1,7 @@
 """Per-process caches. PageCache: the encoded job lists of run pages (`GET /runs/{run}/`),
 which pulpito reads over and over and which weigh megabytes for big runs. TimedAnswers: answers
-that may be a little old (the node job stats).
+that may be a little old (the node job stats). PageFloors: where pages of the newest-runs list
+began, for the local database (query_policy.py).
 
 A run page entry is keyed by the run document's `_id` and its `writes` counter, which every job
 write, deletion and maintenance command increments after changing the jobs: a changed run is
@@ -56,3 +57,33 @@ class TimedAnswers:
             with self.lock:
                 self.cache[key] = answer
         return answer
+
+
+MAX_PAGE_FLOORS = 1024
+
+
+class PageFloors:
+    """Per process (each worker's query policy keeps one): for each page end (skip + count) of
+    the newest-runs list, the `posted` of the last run that page held when last read.
+
+    Runs join that list only at its top (a new run is posted now), so the same page is found
+    again among the runs posted since that floor. Reading those (a range of the `posted` index)
+    costs the page, whatever the number of runs, even on a server that does not stop an index
+    walk at the limit (SecantusDB reads every run for an unbounded sorted query). A page that
+    comes back short of its count under its floor (runs deleted, dates imported) is read again
+    without it, once; the page is exact either way, whatever other processes or hosts wrote."""
+
+    def __init__(self):
+        self._floors = {}
+
+    def get(self, end):
+        return self._floors.get(end)
+
+    def remember(self, end, page, count):
+        posted = page[-1].get("posted") if len(page) == count else None
+        if posted is None:
+            self._floors.pop(end, None)
+            return
+        if len(self._floors) >= MAX_PAGE_FLOORS and end not in self._floors:
+            self._floors.clear()
+        self._floors[end] = posted

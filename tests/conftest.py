@@ -96,10 +96,20 @@ def database_uri(mongo_server_uri):
         client.drop_database(name)
 
 
+# Test modules whose routes the query policy shapes run under both (parametrize this name).
+QUERY_POLICIES = ("mongodb", "secantusdb")
+
+
 @pytest.fixture
-def settings(database_uri):
+def query_policy():
+    """The query_policy setting of the `settings` fixture: the server's own by default."""
+    return "auto"
+
+
+@pytest.fixture
+def settings(database_uri, query_policy):
     return load_settings(path=os.devnull, environ={}, mongo_uri=database_uri,
-                         address="http://paddles.test")
+                         address="http://paddles.test", query_policy=query_policy)
 
 
 @pytest.fixture

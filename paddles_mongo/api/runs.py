@@ -39,7 +39,7 @@ class Runs(MethodView):
         if count == 0:
             return jsonify([])
         skip, limit = page_window(count, page)
-        runs = run_service.latest_runs(svc.database, skip, limit, svc.latest_page_floors)
+        runs = run_service.latest_runs(svc.database, skip, limit)
         return jsonify(runs_json(runs, names))
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": RunCreateSchema}}})

@@ -12,7 +12,6 @@ from ..errors import validation_message
 from ..exceptions import InvalidInput
 from ..metrics import JobStatusCounter
 from ..page_cache import PageCache, TimedAnswers
-from ..services.runs import PageFloors
 from ..storage import UnstorableValue, check_storable
 
 BAD_JSON = "could not decode JSON body"
@@ -25,7 +24,6 @@ class Services:
     database: Database
     job_status_counter: JobStatusCounter
     run_pages: PageCache
-    latest_page_floors: PageFloors
     job_stats: TimedAnswers
 
 

@@ -1,14 +1,15 @@
 import re
-from datetime import datetime
 
 from bson import ObjectId
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from ..db import POSTED_ORDER, index_hint, search_index_name
+from ..db import (JOB_ID_ORDER, POSTED_ORDER, RUN_JOB_ID_INDEX, RUN_JOBS_ORDER,
+                  search_index_name)
 from ..domain.jobs import plan_job_write
 from ..domain.nodes import new_node
 from ..exceptions import InvalidInput, NotFound, Unavailable
+from ..query_policy import BATCH_LIMIT
 from ..schemas.jobs import METADATA_FIELDS
 from ..storage import encode_keys
 from . import run_summary, runs
@@ -39,25 +40,10 @@ def find_job(database, run_name, job_id, projection=None):
 
 def run_jobs(database, run_name, status=None, projection=None, by_job_id=False):
     """The run's jobs, newest `posted` first, or in job_id order; only those with `status` if
-    given. Read whole (the run's range of its unique index), ordered and picked here: a
-    server-side sort of whole documents costs SecantusDB more than the read."""
-    if projection is not None:
-        projection = {**projection, "job_id": 1, "posted": 1, "seq": 1, "status": 1}
-    # One batch for the whole run, up to MongoDB's 16 MiB per reply.
-    cursor = database.jobs.find({"run": run_name}, projection).batch_size(runs.BATCH_LIMIT)
-    jobs = [job for job in cursor if not status or job.get("status") == status]
-    if by_job_id:
-        jobs.sort(key=lambda job: job["job_id"])
-    else:
-        jobs.sort(key=_posted_order, reverse=True)
-    return jobs
-
-
-def _posted_order(job):
-    """`posted`, then creation order (`seq`, which the run numbers across processes) for jobs
-    posted in the same millisecond; jobs stored before `seq` existed come first."""
-    posted = job.get("posted")
-    return (posted is not None, posted or datetime.min, job.get("seq", -1), job["_id"])
+    given."""
+    query = {"run": run_name, **({"status": status} if status else {})}
+    order = JOB_ID_ORDER if by_job_id else RUN_JOBS_ORDER
+    return database.policy.run_jobs(database.jobs, RUN_JOB_ID_INDEX, query, projection, order)
 
 
 def _link_nodes(database, write):
@@ -191,6 +177,6 @@ def search_jobs(database, skip, limit, description=None, status=None, sha1=None,
         query["posted"] = posted
     index = next((search_index_name(field) for field in ("sha1", "user", "branch", "status")
                   if field in query), search_index_name("posted"))
-    cursor = (database.jobs.find(query, **index_hint(query, index)).sort(POSTED_ORDER)
-              .skip(skip).limit(limit).batch_size(min(limit, runs.BATCH_LIMIT)))
+    cursor = (database.jobs.find(query, **database.policy.hint(query, index)).sort(POSTED_ORDER)
+              .skip(skip).limit(limit).batch_size(min(limit, BATCH_LIMIT)))
     return list(cursor)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from pymongo import UpdateOne
 
-from ..db import index_hint, prefix_condition
+from ..db import prefix_condition
 from ..domain.jobs import plan_job_write, target_hostname
 from ..domain.nodes import new_node
 from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
@@ -259,7 +259,7 @@ def node_jobs(database, prefix, count):
     """The last `count` jobs (by `updated`) that ran on nodes whose name starts with `prefix`."""
     query = {"target_nodes": prefix_condition(prefix)}
     return list(database.jobs.find(query, {"run": 1, "job_id": 1, "updated": 1},
-                                   **index_hint(query, "target_nodes_updated"))
+                                   **database.policy.hint(query, "target_nodes_updated"))
                 .sort([("updated", -1), ("_id", -1)]).limit(count))
 
 

@@ -12,11 +12,11 @@ from datetime import timedelta
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from ..db import POSTED_ORDER, index_hint, node_index_name
+from ..db import POSTED_ORDER, node_index_name
 from ..domain.nodes import check_lock_rules, new_node, plan_node_update
 from ..domain.runs import JOB_STATUSES
 from ..exceptions import InvalidInput, NotFound, Unavailable
-from .runs import BATCH_LIMIT
+from ..query_policy import BATCH_LIMIT
 
 WRITE_ATTEMPTS = 100
 CLAIM_SECONDS = 30
@@ -32,7 +32,7 @@ def list_nodes(database, filters, limit=None):
     query = {field: {"$in": value} if isinstance(value, list) else value
              for field, value in filters.items()}
     index = next((node_index_name(f) for f in LIST_INDEX_PREFERENCE if f in query), None)
-    cursor = database.nodes.find(query, **(index_hint(query, index) if index else {}))
+    cursor = database.nodes.find(query, **(database.policy.hint(query, index) if index else {}))
     cursor = cursor.sort("_id", 1)
     if limit:
         cursor = cursor.limit(limit)
@@ -184,7 +184,7 @@ def job_stats(database, machine_type, since_days, now):
     pipeline.append({"$group": {"_id": {"node": "$target_nodes", "status": "$status"},
                                 "count": {"$sum": 1}}})
     stats = {}
-    for row in database.jobs.aggregate(pipeline, **index_hint(match, "posted")):
+    for row in database.jobs.aggregate(pipeline, **database.policy.hint(match, "posted")):
         status = row["_id"].get("status") or "unknown"
         counts = stats.setdefault(row["_id"]["node"], {})
         counts[status] = counts.get(status, 0) + row["count"]
@@ -197,7 +197,7 @@ def node_jobs(database, name, skip, limit, job_name=None, status=None):
         query["name"] = job_name
     if status:
         query["status"] = status
-    cursor = (database.jobs.find(query, **index_hint(query, "target_nodes_posted"))
+    cursor = (database.jobs.find(query, **database.policy.hint(query, "target_nodes_posted"))
               .sort(POSTED_ORDER).skip(skip).batch_size(BATCH_LIMIT))
     if limit:
         cursor = cursor.limit(limit)

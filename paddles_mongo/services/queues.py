@@ -3,7 +3,7 @@ from pymongo.errors import DuplicateKeyError
 
 from ..domain.queues import is_paused, plan_queue_update
 from ..exceptions import InvalidInput, Unavailable
-from .runs import BATCH_LIMIT
+from ..query_policy import BATCH_LIMIT
 
 WRITE_ATTEMPTS = 100
 NO_SUCH_QUEUE = "specified queue does not exist"

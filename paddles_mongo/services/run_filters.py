@@ -1,9 +1,9 @@
 """Run filter routes, `/runs/queued/`: queries built from a RunFilter. A query on several fields
 names the index that serves it (a hint, by the most selective dimension), so no filter ever
 scans a collection, whatever the planner."""
-from ..db import SCHEDULED_ORDER, filter_index_name, index_hint, prefix_condition
+from ..db import SCHEDULED_ORDER, filter_index_name, prefix_condition
 from ..domain.filters import RUN_FIELDS
-from .runs import BATCH_LIMIT
+from ..query_policy import BATCH_LIMIT
 
 # Which dimension's index to use when several filter at once: the most selective first.
 INDEX_PREFERENCE = ("sha1", "date", "user", "branch", "suite", "machine_type", "flavor", "status")
@@ -40,7 +40,7 @@ def filtered_runs(database, run_filter, skip=0, limit=None, since=None):
     if run_filter.empty or limit == 0:
         return []
     query = filter_query(run_filter, since)
-    cursor = (database.runs.find(query, **index_hint(query, filter_hint(run_filter)))
+    cursor = (database.runs.find(query, **database.policy.hint(query, filter_hint(run_filter)))
               .sort(SCHEDULED_ORDER))
     if limit is not None:
         cursor = cursor.skip(skip).limit(limit).batch_size(min(limit, BATCH_LIMIT))
@@ -64,7 +64,7 @@ def filter_values(database, run_filter):
             pipeline.append({"$unwind": f"${field}"})
         key = DAY_OF_SCHEDULED if field == "scheduled" else f"${field}"
         pipeline.append({"$group": {"_id": key}})
-        hint = {"hint": filter_index_name(field)} if not query else index_hint(
+        hint = {"hint": filter_index_name(field)} if not query else database.policy.hint(
             query, filter_hint(run_filter))
         values = [row["_id"] for row in database.runs.aggregate(
             pipeline, batchSize=BATCH_LIMIT, **hint)]

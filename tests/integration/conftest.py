@@ -205,12 +205,12 @@ class CommandRecorder(monitoring.CommandListener):
 
 
 @contextlib.contextmanager
-def app_on_fresh_database(mongo_server_uri, prefix, event_listeners=()):
+def app_on_fresh_database(mongo_server_uri, prefix, event_listeners=(), query_policy="auto"):
     """For fixtures wider than one test: an app on a fresh database `<prefix>_<hex>` with its
     indexes. Yields (test client, settings); drops the database afterwards."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     settings = load_settings(path=os.devnull, environ={}, mongo_uri=f"{mongo_server_uri}{name}",
-                             address=ADDRESS)
+                             address=ADDRESS, query_policy=query_policy)
     database = Database(settings, event_listeners=event_listeners)
     try:
         create_indexes(database)

@@ -6,12 +6,16 @@ from datetime import datetime
 
 import pytest
 
+from tests.conftest import QUERY_POLICIES
 from tests.integration.conftest import (ADDRESS, BAD_JSON, INVALID_FIELD, JOB_KEYS,
                                         JOB_WHITELIST, LOG_HREF, assert_envelope, assert_time,
                                         create_run, get_job, get_run, ordered_keys, post_job,
                                         put_job, unique_name)
 
 TEUTHOLOGY_RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
+
+# The routes here are shaped by the query policy: each test runs under both.
+pytestmark = pytest.mark.parametrize("query_policy", QUERY_POLICIES)
 
 
 def job_list(client, run, query=None):

@@ -1,9 +1,10 @@
 """The newest-runs list (`GET /runs/`) read again is bounded by the floor of its last read
-(services.runs.PageFloors): one `find` of the runs posted since, which examines the page's runs
+(page_cache.PageFloors, the local database's query policy): one `find` of the runs posted since, which examines the page's runs
 only, and the page is the one an unbounded read gives, whatever was created or deleted since."""
 import pytest
 
-from paddles_mongo.services import runs
+from paddles_mongo.db import POSTED_ORDER
+from paddles_mongo.query_policy import MongoDBQueries
 from tests.integration.conftest import CommandRecorder, app_on_fresh_database, create_run
 
 RUN_COUNT = 40
@@ -14,7 +15,8 @@ PAGE = 10
 def counted(mongo_server_uri):
     """(client, database, get): `get(url)` answers (commands sent, JSON)."""
     listener = CommandRecorder()
-    with app_on_fresh_database(mongo_server_uri, "test_floors", [listener]) as (client, _):
+    with app_on_fresh_database(mongo_server_uri, "test_floors", [listener],
+                               query_policy="secantusdb") as (client, _):
         database = client.application.extensions["paddles"].database
         for index in range(RUN_COUNT):
             create_run(client, f"run-{index:03d}")
@@ -29,7 +31,8 @@ def counted(mongo_server_uri):
 
 
 def unbounded(database, skip, limit):
-    return [run["name"] for run in runs.latest_runs(database, skip, limit)]
+    plain = MongoDBQueries().newest_runs(database.runs, POSTED_ORDER, skip, limit)
+    return [run["name"] for run in plain]
 
 
 @pytest.mark.parametrize("page", [1, 3])

@@ -5,12 +5,16 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from tests.conftest import QUERY_POLICIES
 from tests.integration.conftest import (DATE_ERROR, JOB_KEYS, RUN_KEYS, assert_envelope,
                                         create_run, names, post_job, put_job)
 
 SHA1 = "1111111111111111111111111111111111111111"
 SHA2 = "2222222222222222222222222222222222222222"
 SHA3 = "3333333333333333333333333333333333333333"
+
+# The routes here are shaped by the query policy: each test runs under both.
+pytestmark = pytest.mark.parametrize("query_policy", QUERY_POLICIES)
 
 
 def run_name(scheduled, tag, suite="rados", branch="main"):

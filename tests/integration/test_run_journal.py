@@ -11,6 +11,7 @@ from pymongo.errors import AutoReconnect
 from paddles_mongo.exceptions import Unavailable
 from paddles_mongo.services import jobs, maintenance, run_summary
 from paddles_mongo.timeformat import utcnow
+from tests.conftest import QUERY_POLICIES
 
 RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
 LATER = timedelta(hours=1)  # a `stale_before` that makes every entry stale
@@ -246,6 +247,7 @@ def test_expiring_a_job_is_journalled_like_any_write(database, settings, die_bef
     assert_summary_exact(database)
 
 
+@pytest.mark.parametrize("query_policy", QUERY_POLICIES)
 def test_jobs_posted_in_the_same_instant_list_in_creation_order(database, settings,
                                                                monkeypatch):
     """ObjectIds made by different processes do not order by creation: the run numbers its

@@ -5,11 +5,15 @@ from datetime import datetime
 
 import pytest
 
+from tests.conftest import QUERY_POLICIES
 from tests.helpers import SPEC_EXAMPLE_RUN, SPEC_NAME_TABLE, spec_example_run_json
 from tests.integration.conftest import (ADDRESS, BAD_JSON, INVALID_FIELD, NAME_REQUIRED,
                                         RESULTS_KEYS, RUN_KEYS, assert_envelope, assert_time,
                                         create_run, get_job, get_run, names, ordered_keys,
                                         post_job, put_job, unique_name)
+
+# The routes here are shaped by the query policy: each test runs under both.
+pytestmark = pytest.mark.parametrize("query_policy", QUERY_POLICIES)
 
 
 # --- GET /runs/ -----------------------------------------------------------------------------

@@ -1,0 +1,105 @@
+"""The one switch between plain MongoDB queries and the local database's workarounds.
+
+Every query this service sends is the one MongoDB wants (an index range, stopped at its limit,
+sorted by the index or on the server). SecantusDB, the local database of `make run` and of
+the tests, plans and executes some of them differently, so each query that needs it has a
+workaround here, beside its plain form:
+
+| what | MongoDB (`mongodb`) | SecantusDB (`secantusdb`) |
+|---|---|---|
+| index choice | every query names its index (`hint`): fixed plans | only queries its planner would answer with a collection scan (several fields, a pattern) name it: it runs hinted queries slowly |
+| the newest-runs list | a sorted `find` with skip and limit: the index walk stops at the limit | bounded below by the `posted` of the page's last run when it was last read (PageFloors): it reads every run for an unbounded sorted `find` |
+| a run's jobs | read on the run's range of `run_job_id_unique`, sorted on the server | the run's range read whole, picked and sorted here: a server-side sort of whole documents costs it more than the read |
+
+`query_policy` (setting) chooses: `auto` (the default) asks the server once per process
+(`buildInfo` of SecantusDB carries `secantusVersion`), or `mongodb` / `secantusdb`. Tests run the
+routes these change under both, against the same expectations.
+"""
+from .config import ConfigError
+from .page_cache import PageFloors
+
+BATCH_LIMIT = 100_000  # documents per reply; a whole page, within MongoDB's 16 MiB per reply
+PLAIN_OPERATORS = {"$eq", "$gt", "$gte", "$lt", "$lte", "$in"}
+
+
+class MongoDBQueries:
+    name = "mongodb"
+
+    def hint(self, query, index):
+        """find/aggregate/count keyword arguments naming the index that serves `query`."""
+        return {"hint": index}
+
+    def newest_runs(self, runs, order, skip, limit):
+        """A page of runs in `order` (newest `posted` first)."""
+        cursor = runs.find({}).sort(order).skip(skip).limit(limit)
+        return list(cursor.batch_size(min(limit, BATCH_LIMIT)))
+
+    def run_jobs(self, jobs, run_index, query, projection, order):
+        """The jobs matching `query` (the run's, perhaps of one status) in `order`."""
+        cursor = jobs.find(query, projection, hint=run_index).sort(order)
+        return list(cursor.batch_size(BATCH_LIMIT))
+
+
+class SecantusDBQueries(MongoDBQueries):
+    name = "secantusdb"
+
+    def __init__(self):
+        self.page_floors = PageFloors()  # per process; see PageFloors for why that is exact
+
+    def hint(self, query, index):
+        if len(query) == 1:
+            condition = next(iter(query.values()))
+            if not isinstance(condition, dict) or set(condition) <= PLAIN_OPERATORS:
+                return {}  # one field, plain conditions: its planner finds the index
+        return {"hint": index}
+
+    def newest_runs(self, runs, order, skip, limit):
+        def page(query):
+            cursor = runs.find(query).sort(order).skip(skip).limit(limit)
+            return list(cursor.batch_size(min(limit, BATCH_LIMIT)))
+
+        end = skip + limit
+        floor = self.page_floors.get(end)
+        found = page({} if floor is None else {"posted": {"$gte": floor}})
+        if floor is not None and len(found) < limit:
+            found = page({})
+        self.page_floors.remember(end, found, limit)
+        return found
+
+    def run_jobs(self, jobs, run_index, query, projection, order):
+        run_range = {"run": query["run"]}
+        if projection is not None:
+            projection = {**projection, **{field: 1 for field in query},
+                          **{field: 1 for field, _ in order}}
+        cursor = jobs.find(run_range, projection).batch_size(BATCH_LIMIT)
+        picked = [job for job in cursor
+                  if all(job.get(field) == value for field, value in query.items())]
+        return sort_here(picked, order)
+
+
+def sort_here(documents, order):
+    """`documents` sorted as MongoDB sorts by `order` ([(field, 1 or -1)]), for fields of one
+    type each, missing and null first."""
+    for field, direction in reversed(order):
+        documents.sort(key=lambda doc: _null_first(doc.get(field)), reverse=direction < 0)
+    return documents
+
+
+def _null_first(value):
+    return (0,) if value is None else (1, value)
+
+
+POLICIES = {policy.name: policy for policy in (MongoDBQueries, SecantusDBQueries)}
+CHOICES = ("auto", *POLICIES)
+
+
+def choose_policy(setting, build_info):
+    """The policy class for `setting` (one of CHOICES); `build_info()` answers the server's
+    buildInfo, asked only for `auto`."""
+    if setting == "auto":
+        return SecantusDBQueries if "secantusVersion" in build_info() else MongoDBQueries
+    try:
+        return POLICIES[setting]
+    except KeyError:
+        raise ConfigError(f"query_policy must be one of {', '.join(CHOICES)}, "
+                          f"got {setting!r}") from None

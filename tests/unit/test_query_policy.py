@@ -1,0 +1,56 @@
+"""The query policy switch (paddles_mongo/query_policy.py): which policy a setting chooses, and
+the local database's in-process sort, which must order as MongoDB does."""
+from datetime import datetime
+
+import pytest
+
+from paddles_mongo.config import ConfigError
+from paddles_mongo.query_policy import (MongoDBQueries, SecantusDBQueries, choose_policy,
+                                        sort_here)
+
+SECANTUS_BUILD_INFO = {"version": "8.2.11", "secantusVersion": "0.7.0b3", "ok": 1.0}
+MONGODB_BUILD_INFO = {"version": "8.0.4", "gitVersion": "bc35ab43", "ok": 1.0}
+
+
+def never_asked():
+    raise AssertionError("buildInfo asked for a policy named outright")
+
+
+@pytest.mark.parametrize("build_info, chosen", [(SECANTUS_BUILD_INFO, SecantusDBQueries),
+                                                (MONGODB_BUILD_INFO, MongoDBQueries)])
+def test_auto_asks_the_server(build_info, chosen):
+    assert choose_policy("auto", lambda: build_info) is chosen
+
+
+@pytest.mark.parametrize("setting, chosen", [("mongodb", MongoDBQueries),
+                                             ("secantusdb", SecantusDBQueries)])
+def test_a_named_policy_is_taken_as_named(setting, chosen):
+    assert choose_policy(setting, never_asked) is chosen
+
+
+def test_an_unknown_policy_is_a_settings_error():
+    with pytest.raises(ConfigError, match="query_policy must be one of auto, mongodb, "
+                                          "secantusdb, got 'postgres'"):
+        choose_policy("postgres", never_asked)
+
+
+def test_plain_queries_always_name_their_index():
+    assert MongoDBQueries().hint({"run": "r"}, "run_job_id_unique") == {
+        "hint": "run_job_id_unique"}
+
+
+@pytest.mark.parametrize("query, hinted", [
+    ({"run": "r"}, False), ({"posted": {"$gte": 1, "$lt": 2}}, False),
+    ({"run": "r", "status": "pass"}, True), ({"description": {"$regex": "x"}}, True)])
+def test_the_local_database_is_told_the_index_only_where_it_would_scan(query, hinted):
+    assert SecantusDBQueries().hint(query, "index") == ({"hint": "index"} if hinted else {})
+
+
+def test_sorting_here_orders_as_mongodb_does():
+    """Descending posted, then seq, then _id; missing and null sort lowest, as in BSON."""
+    day = datetime(2026, 12, 3)
+    docs = [{"_id": 1, "posted": day, "seq": 2}, {"_id": 2, "posted": None},
+            {"_id": 3, "posted": day}, {"_id": 4, "posted": day, "seq": 5},
+            {"_id": 5, "posted": datetime(2026, 12, 4)}, {"_id": 6, "posted": day, "seq": 2}]
+    order = [("posted", -1), ("seq", -1), ("_id", -1)]
+    assert [doc["_id"] for doc in sort_here(docs, order)] == [5, 4, 6, 1, 3, 2]

@@ -105,7 +105,4 @@ def create_app(settings=None, database=None):
     app.before_request(start_request)
     app.after_request(finish_request)
     app.after_request(add_cors_headers)
-
-    from .commands import register_commands
-    register_commands(app)
     return app

@@ -1,6 +1,7 @@
-"""Management commands (click). The same commands run as `paddles-mongo COMMAND`,
-`flask --app wsgi COMMAND` and the thin wrappers in scripts/."""
-from flask.cli import FlaskGroup
+"""Management commands (click). The same commands run as `paddles-mongo COMMAND` and as
+scripts/COMMAND. None needs the Flask application: each opens the database itself (common.py),
+so the group is a plain click group, and the application factory knows nothing of them."""
+import click
 
 from .importer import import_command
 from .indexes import create_indexes_command
@@ -15,20 +16,8 @@ COMMANDS = (create_indexes_command, expire_jobs_command, recount_command, delete
             node_stats_command, queue_stats_command, import_command, serve_local_command)
 
 
-def register_commands(app):
-    for command in COMMANDS:
-        app.cli.add_command(command)
-
-
-def _create_app():
-    from .. import create_app
-    return create_app()
-
-
-cli = FlaskGroup(name="paddles-mongo", create_app=_create_app, add_default_commands=False,
-                 add_version_option=False, help="paddles-mongo management commands.")
-for _command in COMMANDS:
-    cli.add_command(_command)
+cli = click.Group(name="paddles-mongo", help="paddles-mongo management commands.",
+                  commands=COMMANDS)
 
 
 def run_script(command_name):

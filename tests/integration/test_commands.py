@@ -94,6 +94,29 @@ def test_help_shows_the_scripts_own_usage_line(name):
     assert " ".join(command.help.split())[:30] in " ".join(result.stdout.split())
 
 
+@pytest.fixture(scope="module")
+def fresh_clone(tmp_path_factory):
+    """A repository as `make install` leaves it: scripts/, the package, and `.venv` (here the
+    environment running the tests)."""
+    root = tmp_path_factory.mktemp("clone")
+    (root / "scripts").symlink_to(SCRIPTS)
+    (root / "paddles_mongo").symlink_to(SCRIPTS.parent / "paddles_mongo")
+    (root / ".venv").symlink_to(os.path.dirname(os.path.dirname(sys.executable)))
+    return root
+
+
+@pytest.mark.parametrize("name", LINKS)
+def test_scripts_run_from_the_system_python_under_the_repositorys_venv(fresh_clone, name):
+    """Started by their shebang with the system's python3 first on PATH (which lacks the
+    dependencies), the scripts run again under the repository's .venv."""
+    script = fresh_clone / "scripts" / name
+    env = {"PATH": "/usr/bin:/bin", "PADDLES_CONFIG": os.devnull}
+    for command in ([str(script), "--help"], ["/usr/bin/python3", str(script), "--help"]):
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60,
+                                cwd="/")
+        assert ok(result)[0].startswith(f"Usage: {name} "), result.stdout
+
+
 def test_dispatcher_under_a_name_that_is_no_command_says_so():
     result = subprocess.run([sys.executable, str(SCRIPTS / "paddles-command"), "--help"],
                             capture_output=True, text=True, timeout=60, cwd="/")

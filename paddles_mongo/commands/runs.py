@@ -30,22 +30,26 @@ def expire_jobs_command(database, settings, running_minutes, queued_days, dry_ru
 
 @click.command("recount")
 @click.argument("run_names", nargs=-1)
-@click.option("--check", is_flag=True, help="Only report runs whose stored status, sha1s or "
-                                            "flavors differ from their jobs; exit 1 if any do.")
+@dry_run_option
+@click.option("--check", is_flag=True, help="Like --dry-run, and exit 1 if any run differs "
+                                            "(for monitoring).")
 @database_command
-def recount_command(database, settings, run_names, check):
-    """Recompute the stored status (and sha1s/flavors) of every run, or of the named runs,
-    from their jobs."""
+def recount_command(database, settings, run_names, dry_run, check):
+    """Recompute the stored status (and results, sha1s, flavors, first job's fields) of every
+    run, or of the named runs, from their jobs; list each run that changed, and how."""
     names = list(run_names) or None
     total = len(names) if names else database.runs.estimated_document_count()
     with progress_bar(total, "counting runs") as advance:
         stale_before = utcnow() - timedelta(seconds=settings.stale_write_seconds)
-        differing = maintenance.recount(database, names, check=check,
+        differing = maintenance.recount(database, names, dry_run=dry_run or check,
                                         stale_before=stale_before, progress=advance)
-    for name, (stored, counted) in sorted(differing.items()):
-        click.echo(f"{name}: stored {stored!r}, counted {counted!r}")
-    verb = "differ" if check else "fixed"
-    click.echo(f"{len(differing)} runs {verb}")
+    for name, changes in sorted(differing.items()):
+        described = "; ".join(f"{field} {stored!r} -> {counted!r}"
+                              for field, (stored, counted) in changes.items())
+        click.echo(f"{name}: {described}")
+    count = len(differing)
+    click.echo(f"{count} runs differ" if check else f"would fix {count} runs" if dry_run
+               else f"{count} runs fixed")
     if check and differing:
         raise SystemExit(1)
 

@@ -87,15 +87,15 @@ def _expire_job(database, job, query, now):
     return bool(run_summary.counted_job_write(database, job["run"], change, mark_dead, now))
 
 
-def recount(database, names=None, check=False, stale_before=None, progress=_none):
+def recount(database, names=None, dry_run=False, stale_before=None, progress=_none):
     """Recount what runs keep from their jobs (status, results, first job's sha1/flavor/
     priority, sha1s, flavors) and store it where it differs; count a write on every run so no
     cached run page outlives an edit made behind the API. Job writes journalled before
     `stale_before` and never counted (their writer died) are resolved first. Returns the runs
-    whose stored values differed ({name: (stored status, counted status)}); with `check`,
+    whose stored values differed, and how: {name: {field: (stored, counted)}}. With `dry_run`,
     changes nothing (and cannot judge runs with job writes in flight, which it skips)."""
     query = {"name": {"$in": names}} if names else {}
-    if stale_before is not None and not check:
+    if stale_before is not None and not dry_run:
         run_summary.repair_stale_writes(database, stale_before, names)
     differing = {}
     cursor = database.runs.find(
@@ -103,16 +103,16 @@ def recount(database, names=None, check=False, stale_before=None, progress=_none
     for batch in _batches(cursor, SUMMARY_BATCH):
         summaries = run_summary.summarize_runs(database, [run["name"] for run in batch])
         for run in batch:
-            summary = summaries[run["name"]]
+            changes = run_summary.summary_changes(run, summaries[run["name"]])
             in_flight = bool(run.get("pending"))
-            if not in_flight and not run_summary.summary_differs(run, summary):
+            if not in_flight and not changes:
                 continue
-            if check:
+            if dry_run:
                 if not in_flight:
-                    differing[run["name"]] = (run.get("status"), summary["status"])
-            elif run_summary.refresh_run(database, run["name"], stale_before):
-                differing[run["name"]] = (run.get("status"), summary["status"])
-        if not check:
+                    differing[run["name"]] = changes
+            elif changed := run_summary.refresh_run(database, run["name"], stale_before):
+                differing[run["name"]] = changed
+        if not dry_run:
             database.runs.update_many({"_id": {"$in": [run["_id"] for run in batch]}},
                                       {"$inc": {"writes": 1}})
         progress(len(batch))

@@ -207,9 +207,17 @@ def settle_first_job(database, name):
     raise Unavailable(f"run {name} is changing too fast to settle; please retry")
 
 
+def summary_changes(run, summary):
+    """How a stored run (with SUMMARY_PROJECTION) differs from a summarize_runs summary:
+    {field: (stored, counted)} for each field that differs (counted values in sorted order)."""
+    stored, counted = _comparable(run), _comparable(stored_summary(summary))
+    return {field: (stored[field], counted[field])
+            for field in SUMMARY_PROJECTION if stored[field] != counted[field]}
+
+
 def summary_differs(run, summary):
     """Whether a stored run (with SUMMARY_PROJECTION) differs from a summarize_runs summary."""
-    return _comparable(run) != _comparable(stored_summary(summary))
+    return bool(summary_changes(run, summary))
 
 
 def _results_pipeline(names):
@@ -381,31 +389,33 @@ def repair_stale_writes(database, stale_before, names=None):
 
 def refresh_run(database, name, stale_before=None):
     """Recount the run's summary from its jobs and store it if it differs (after writes that
-    bypass counted_job_write: maintenance, imports). Returns True if it differed.
+    bypass counted_job_write: maintenance, imports). Returns what it changed, as
+    summary_changes does ({} if nothing differed).
 
     Journal entries begun before `stale_before` are resolved first. The count is stored only
     if no job write is in flight on the run (its journal is empty) and none was counted since
     it was read (`writes`), so it is exact whatever writes the run meanwhile; otherwise it is
     done again, after a short pause while writes are in flight.
     """
-    differed = False
+    changed = {}
     for attempt in range(SETTLE_ATTEMPTS):
         if stale_before is not None:
             repair_stale_writes(database, stale_before, [name])
         run = database.runs.find_one({"name": name},
                                      {"writes": 1, "pending": 1, **SUMMARY_PROJECTION})
         if run is None:
-            return differed
+            return changed
         if run.get("pending"):
             _pause(attempt)
             continue
-        expected = stored_summary(summarize_runs(database, [name])[name])
-        if _comparable(run) == _comparable(expected):
-            return differed
-        differed = True
+        summary = summarize_runs(database, [name])[name]
+        changes = summary_changes(run, summary)
+        if not changes:
+            return changed
+        changed = changes
         database.runs.update_one(
             {"_id": run["_id"], "writes": run.get("writes"), "pending.0": {"$exists": False}},
-            {"$set": expected, "$inc": {"writes": 1}})
+            {"$set": stored_summary(summary), "$inc": {"writes": 1}})
     raise Unavailable(f"run {name} has job writes in flight; please retry")
 
 

@@ -160,6 +160,8 @@ UNREACHABLE = [
     ("expire-jobs", []),
     ("recount", []),
     ("recount", ["--check"]),
+    ("recount", ["--dry-run"]),
+    ("create-indexes", ["--dry-run"]),
     ("delete-run", ["some-run"]),
     ("dedupe", []),
     ("reparse", []),
@@ -274,6 +276,37 @@ def test_check_lists_every_kind_of_drift_together(database, database_uri):
     assert sorted(result.stdout.splitlines()) == [
         "different: queues.paused_by", "missing: jobs.run_job_id_unique",
         "unexpected: runs.extra_1"]
+
+
+def index_state(database):
+    return {name: database.db[name].index_information() for name in INDEXES}
+
+
+def test_dry_run_lists_the_drift_creates_nothing_and_exits_0(database, database_uri):
+    database.jobs.drop_index("run_job_id_unique")
+    database.runs.create_index([("extra", ASCENDING)])
+    database.queues.drop_index("paused_by")
+    database.queues.create_index([("paused_by", DESCENDING)], name="paused_by")
+    before = index_state(database)
+    lines = ok(run_script("create-indexes", database_uri, "--dry-run"))
+    assert sorted(lines[:-1]) == [
+        "different: queues.paused_by", "missing: jobs.run_job_id_unique",
+        "unexpected: runs.extra_1"]
+    assert lines[-1] == "would create 1 indexes"
+    assert index_state(database) == before
+
+
+def test_dry_run_on_an_empty_database_would_create_every_index(database_uri):
+    lines = ok(run_script("create-indexes", database_uri, "--dry-run"))
+    assert lines[-1] == f"would create {declared_count()} indexes"
+    assert len(lines) == declared_count() + 1
+    with MongoClient(database_uri) as client:
+        assert client.get_default_database().list_collection_names() == []
+
+
+def test_dry_run_when_every_index_exists(database, database_uri):
+    assert ok(run_script("create-indexes", database_uri, "--dry-run")) == [
+        "indexes match the declaration"]
 
 
 # ------------------------------------------------------------------------------------------
@@ -431,6 +464,14 @@ EXPECTED_RUNS = {
 }
 
 
+# How recount_lab's corruptions show: each differing field, stored -> counted.
+RECOUNT_CHANGES = [
+    "a-pass: status 'running' -> 'finished pass'",
+    "b-fail: sha1s ['zzz'] -> ['bbb']",
+    "c-queued: flavors ['bogus'] -> ['crimson']",
+]
+
+
 def stored_summaries(database):
     return {run["name"]: (run["status"], run["sha1s"], run["flavors"])
             for run in database.runs.find()}
@@ -442,13 +483,19 @@ def test_recount_check_lists_exactly_the_differing_runs_and_changes_nothing(clie
     before = snapshot(database)
     result = run_script("recount", database_uri, "--check")
     assert result.returncode == 1, (result.stdout, result.stderr)
-    assert result.stdout.splitlines() == [
-        "a-pass: stored 'running', counted 'finished pass'",
-        "b-fail: stored 'finished fail', counted 'finished fail'",
-        "c-queued: stored 'queued', counted 'queued'",
-        "3 runs differ",
-    ]
+    assert result.stdout.splitlines() == [*RECOUNT_CHANGES, "3 runs differ"]
     assert snapshot(database) == before
+
+
+def test_recount_dry_run_lists_how_the_runs_would_change_changes_nothing_and_exits_0(
+        client, database, database_uri):
+    recount_lab(client, database)
+    before = snapshot(database)
+    assert ok(run_script("recount", database_uri, "--dry-run")) == [
+        *RECOUNT_CHANGES, "would fix 3 runs"]
+    assert snapshot(database) == before
+    assert ok(run_script("recount", database_uri, "--dry-run", "d-running")) == [
+        "would fix 0 runs"]
 
 
 def test_recount_fixes_the_runs_and_a_following_check_passes(client, database, database_uri):
@@ -465,15 +512,14 @@ def test_recount_of_one_named_run_touches_only_that_run(client, database, databa
     recount_lab(client, database)
     before = {run["name"]: run for run in database.runs.find()}
     lines = ok(run_script("recount", database_uri, "a-pass"))
-    assert lines == ["a-pass: stored 'running', counted 'finished pass'", "1 runs fixed"]
+    assert lines == [RECOUNT_CHANGES[0], "1 runs fixed"]
     after = {run["name"]: run for run in database.runs.find()}
     assert after["a-pass"]["status"] == "finished pass"
     for name in ("b-fail", "c-queued", "d-running", "e-empty"):
         assert after[name] == before[name], name
     result = run_script("recount", database_uri, "--check", "b-fail", "d-running")
     assert result.returncode == 1
-    assert result.stdout.splitlines() == [
-        "b-fail: stored 'finished fail', counted 'finished fail'", "1 runs differ"]
+    assert result.stdout.splitlines() == [RECOUNT_CHANGES[1], "1 runs differ"]
 
 
 # ------------------------------------------------------------------------------------------

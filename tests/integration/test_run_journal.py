@@ -222,7 +222,7 @@ def test_a_recount_waits_for_a_write_in_flight(database, settings, die_before_co
     interrupted(lambda: jobs.update_job(database, RUN, "1", {"status": "running"}, utcnow()))
     with pytest.raises(Unavailable):
         run_summary.refresh_run(database, RUN, stale_before=utcnow() - timedelta(seconds=60))
-    assert run_summary.refresh_run(database, RUN, stale_before=utcnow() + LATER) is False
+    assert run_summary.refresh_run(database, RUN, stale_before=utcnow() + LATER) == {}
     assert_summary_exact(database)
 
 
@@ -230,7 +230,7 @@ def test_the_recount_command_resolves_stale_writes(database, settings, die_befor
     post(database, settings, "1", status="queued")
     die_before_counting()
     interrupted(lambda: jobs.update_job(database, RUN, "1", {"status": "fail"}, utcnow()))
-    assert maintenance.recount(database, check=True) == {}  # in flight: not judged
+    assert maintenance.recount(database, dry_run=True) == {}  # in flight: not judged
     maintenance.recount(database, stale_before=utcnow() + LATER)
     assert stored(database)["status"] == "finished fail"
     assert_summary_exact(database)

@@ -128,7 +128,7 @@ def test_a_recount_overtaken_by_a_job_write_counts_again(database, settings, mon
         return summary
 
     monkeypatch.setattr(run_summary, "summarize_runs", a_job_write_after_the_count)
-    assert run_summary.refresh_run(database, RUN) is True
+    assert run_summary.refresh_run(database, RUN)
     monkeypatch.undo()
     run = stored(database)
     assert (run["results"]["fail"], run["results"]["running"], run["status"]) == (1, 1, "running")

@@ -7,10 +7,10 @@ RUN_STATUSES = ("empty", "queued", "running", "waiting", "unknown",
                 "finished pass", "finished fail", "finished dead")
 NO_JOBS = "none"  # sha1/flavor of a run without jobs, as the original reports them
 
-# The ten rules, first match wins: (run status, test, job statuses). "none": the run has no
-# jobs; "all": every job has one of the statuses; "any": at least one has. Kept as data so the
-# same rules are applied here and in the database update that stores a run's status
-# (services.runs).
+# The rules, first match wins, FALLBACK_RUN_STATUS when none does: (run status, test, job
+# statuses). "none": the run has no jobs; "all": every job has one of the statuses; "any": at
+# least one has. Kept as data so the same rules are applied here and in the database update
+# that stores a run's status (services.run_summary).
 RUN_STATUS_RULES = (
     ("empty", "none", ()),
     ("queued", "all", ("queued",)),

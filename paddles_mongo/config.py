@@ -1,6 +1,9 @@
 """Settings: defaults, overridden by a YAML file, overridden by PADDLES_* environment variables.
 
 Every setting is listed (with its default and meaning) in config.example.yaml.
+
+This module imports nothing of the package: the gunicorn master loads it by its path
+(gunicorn_config.py) so that it never imports the application's modules.
 """
 import os
 from dataclasses import dataclass, fields, replace

@@ -6,23 +6,37 @@ command line, so anything set here can still be overridden by either (e.g.
 `GUNICORN_CMD_ARGS="--workers 8 --timeout 120"`). docs/deploying.md explains the choices.
 """
 import glob
+import importlib.util
 import os
 import shutil
 import tempfile
 
 # Prometheus metrics summed over all workers (paddles_mongo/metrics.py): prometheus_client picks
-# its multiprocess mode when first imported, which importing paddles_mongo below does, so the
-# directory is chosen first. An operator's PROMETHEUS_MULTIPROC_DIR is used as given (and
-# emptied at start); otherwise a fresh one, removed when gunicorn exits. A reload (HUP) keeps it.
+# its multiprocess mode when first imported, in each worker, so the directory is chosen here in
+# the master, whose environment the workers inherit. An operator's PROMETHEUS_MULTIPROC_DIR is
+# used as given (and emptied at start); otherwise a fresh one, removed when gunicorn exits. A
+# reload (HUP) keeps it.
 _METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 _OWN_METRICS_DIR = "PADDLES_MONGO_OWN_METRICS_DIR"
 if not os.environ.get(_METRICS_DIR):
     os.environ[_METRICS_DIR] = os.environ[_OWN_METRICS_DIR] = tempfile.mkdtemp(
         prefix="paddles-mongo-metrics-")
 
-from paddles_mongo.config import ConfigError, load_settings  # noqa: E402
 
-_settings = load_settings()
+def _load_config_module():
+    """paddles_mongo/config.py (which imports nothing of the package), run from its file as a
+    module of its own. The master must not import the package: workers are forked from it and
+    would inherit every module it imported, so a reload (HUP) would start new workers on the
+    old code. gunicorn runs this file again on HUP, so the settings are read afresh too."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "config.py")
+    spec = importlib.util.spec_from_file_location("_paddles_mongo_gunicorn_settings", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_config = _load_config_module()
+_settings = _config.load_settings()
 
 
 def _cpu_count():
@@ -42,7 +56,8 @@ def _bind(host, port):
 
 
 if _settings.worker_count < 0:
-    raise ConfigError(f"worker_count must be 0 (one per CPU) or more, got {_settings.worker_count}")
+    raise _config.ConfigError(
+        f"worker_count must be 0 (one per CPU) or more, got {_settings.worker_count}")
 
 proc_name = "paddles-mongo"
 bind = _bind(_settings.server_host, _settings.server_port)
@@ -50,7 +65,8 @@ bind = _bind(_settings.server_host, _settings.server_port)
 # proxy (nginx, haproxy) in front shields them from slow clients.
 workers = _settings.worker_count or _cpu_count()
 # Each worker builds its own MongoClient after the fork (pymongo clients are not fork-safe), so
-# the application is not preloaded in the master; this also lets a HUP load new code.
+# the application is not preloaded in the master; with nothing of the package imported there
+# (above, and only in the workers' hooks below), a HUP's new workers load the code anew.
 preload_app = False
 # A worker silent this long is killed and replaced. Above mongo_socket_timeout_ms (30 s), so a
 # stuck database call fails (503) before the worker is killed.
@@ -89,7 +105,7 @@ def on_starting(server):
 
 def post_worker_init(worker):
     """Each worker repairs job writes whose request died before they were counted
-    (paddles_mongo/repairs.py)."""
+    (paddles_mongo/repairs.py). Runs in the worker, so the import stays out of the master."""
     from paddles_mongo.repairs import start_repairs
     start_repairs(worker.wsgi, worker_timeout=worker.cfg.timeout)
 

@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -31,8 +32,10 @@ def test_workers_default_to_one_per_available_cpu(monkeypatch):
 
 
 def test_negative_worker_count_is_refused(monkeypatch):
-    with pytest.raises(ConfigError, match="worker_count"):
+    # The config file raises config.py's ConfigError, from its own copy of config.py.
+    with pytest.raises(Exception, match="worker_count") as refused:
         load_config(monkeypatch, PADDLES_WORKER_COUNT="-1")
+    assert type(refused.value).__name__ == ConfigError.__name__
 
 
 @pytest.mark.parametrize("environ", [{}, {"PADDLES_WORKER_COUNT": "3"}])
@@ -143,6 +146,50 @@ def test_two_workers_serve_and_shut_down_gracefully(service_env, tmp_path):
         assert not port_is_open(port)
         assert list(temp.iterdir()) == []  # the metrics directory is gone
         assert stored_run_names(service_env["PADDLES_MONGO_URI"]) == [RUN_NAME]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_a_reload_serves_the_code_as_it_is_now(service_env, tmp_path):
+    """`systemctl reload` (HUP): the new workers run the code on disk, since the master imports
+    nothing of the package. Shown on a copy of the repository whose version (in
+    /openapi.json) is edited while gunicorn runs."""
+    checkout = tmp_path / "checkout"
+    shutil.copytree(os.path.join(ROOT, "paddles_mongo"), checkout / "paddles_mongo",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(os.path.join(ROOT, "wsgi.py"), checkout)
+    url = f"http://127.0.0.1:{service_env['PADDLES_SERVER_PORT']}"
+    process = subprocess.Popen(
+        [os.path.join(VENV_BIN, "gunicorn"), "-c", "paddles_mongo/gunicorn_config.py",
+         "--access-logfile", "/dev/null", "wsgi:app"],
+        cwd=checkout, env={"PATH": BASE_PATH, "HOME": str(tmp_path),
+                           "PYTHONPATH": str(checkout), **service_env})
+
+    def served_versions():
+        return {requests.get(url + "/openapi.json").json()["info"]["version"]
+                for _ in range(6)}
+
+    try:
+        wait_for_http(url + "/", process)
+        wait_until(lambda: len(child_pids(process.pid)) == 2, 30, "gunicorn did not run 2 workers")
+        (version,) = served_versions()
+        init = checkout / "paddles_mongo" / "__init__.py"
+        text = init.read_text()
+        assert f'__version__ = "{version}"' in text
+        init.write_text(text.replace(f'__version__ = "{version}"', '__version__ = "reloaded"'))
+
+        old_workers = set(child_pids(process.pid))
+        process.send_signal(signal.SIGHUP)
+
+        def only_new_workers():
+            workers = set(child_pids(process.pid))
+            return len(workers) == 2 and not workers & old_workers
+        wait_until(only_new_workers, 60, "gunicorn did not replace its workers")
+        assert served_versions() == {"reloaded"}
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30 + 5) == 0
     finally:
         if process.poll() is None:
             process.kill()

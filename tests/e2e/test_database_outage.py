@@ -6,10 +6,10 @@ import uuid
 
 import requests
 
-from paddles_mongo.commands.serve import stop, wait_for_mongo
+from paddles_mongo.commands.serve import start_local_mongo, stop, wait_for_mongo
 from paddles_mongo.config import load_settings
 from paddles_mongo.db import Database, create_indexes
-from tests.conftest import free_port, start_secantus, wait_for_http
+from tests.conftest import free_port, wait_for_http
 from tests.e2e.conftest import start_gunicorn
 
 RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
@@ -30,7 +30,7 @@ def test_outage_answers_503_then_the_service_recovers():
     data_dir = tempfile.mkdtemp(prefix="paddles-outage-")
     mongo_port, http_port = free_port(), free_port()
     mongo_uri = f"mongodb://127.0.0.1:{mongo_port}/outage_{uuid.uuid4().hex[:8]}"
-    database = start_secantus(data_dir, mongo_port)
+    database = start_local_mongo(data_dir, mongo_port, quiet=True)
     server = start_gunicorn(mongo_uri, http_port, workers=2,
                             extra_env={"PADDLES_MONGO_SERVER_SELECTION_TIMEOUT_MS": "1000"})
     url = f"http://127.0.0.1:{http_port}"
@@ -50,7 +50,7 @@ def test_outage_answers_503_then_the_service_recovers():
             write = requests.put(f"{url}/runs/{RUN}/jobs/1/", json={"status": "pass"}, timeout=30)
             assert write.status_code == 503
 
-        database = start_secantus(data_dir, mongo_port)
+        database = start_local_mongo(data_dir, mongo_port, quiet=True)
         wait_for_mongo(mongo_uri, database)
         response, _ = first_success(f"{url}/runs/{RUN}/")
         assert [job["job_id"] for job in response.json()["jobs"]] == ["1"]

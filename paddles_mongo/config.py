@@ -18,12 +18,24 @@ class ConfigError(ValueError):
     pass
 
 
+# mongo_write_concern: when the database acknowledges a write (the MongoClient options; the
+# URI's own `w` or `journal`, if it names them, win). `journaled`: once it is in the on-disk
+# journal of a majority of the members (on a standalone server, of that server), so a write
+# teuthology was told about survives a database crash or a failover. `acknowledged`: once the
+# primary has applied it in memory; faster, but the last writes may be lost in a crash.
+WRITE_CONCERNS = {
+    "journaled": {"w": "majority", "journal": True},
+    "acknowledged": {"w": 1, "journal": False},
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     mongo_uri: str = "mongodb://127.0.0.1:27017/paddles"
     mongo_server_selection_timeout_ms: int = 3000
     mongo_connect_timeout_ms: int = 3000
     mongo_socket_timeout_ms: int = 30000
+    mongo_write_concern: str = "journaled"  # a key of WRITE_CONCERNS
     address: str = "http://localhost:8080"
     job_log_href_templ: str = "http://qa-proxy.ceph.com/teuthology/{run_name}/{job_id}/teuthology.log"
     default_latest_runs_count: int = 25
@@ -31,9 +43,9 @@ class Settings:
     max_content_length: int = 8 * 1024 * 1024
     run_page_cache_mb: int = 64
     job_stats_cache_seconds: int = 60
+    query_policy: str = "auto"  # auto | mongodb | secantusdb: see paddles_mongo/query_policy.py
     # A job write journalled this long ago and never counted on its run is resolved by any
     # worker (its writer is gone: longer than gunicorn's worker timeout, 60 s).
-    query_policy: str = "auto"  # auto | mongodb | secantusdb: see paddles_mongo/query_policy.py
     stale_write_seconds: int = 90
     repair_interval_seconds: int = 15
     timezone: str = "UTC"
@@ -93,4 +105,8 @@ def load_settings(path=None, environ=None, **overrides):
                 break
     values.update(overrides)
     coerced = {name: _coerce(name, value, kinds[name]) for name, value in values.items()}
-    return replace(Settings(), **coerced)
+    settings = replace(Settings(), **coerced)
+    if settings.mongo_write_concern not in WRITE_CONCERNS:
+        raise ConfigError(f"mongo_write_concern must be one of {', '.join(WRITE_CONCERNS)}, "
+                          f"got {settings.mongo_write_concern!r}")
+    return settings

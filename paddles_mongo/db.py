@@ -7,7 +7,9 @@ that queries use them.
 import re
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
+from pymongo.uri_parser import split_options
 
+from .config import WRITE_CONCERNS
 from .query_policy import choose_policy
 
 DEFAULT_DATABASE = "paddles"
@@ -93,6 +95,15 @@ INDEXES = {
 }
 
 
+def write_concern_options(settings):
+    """The MongoClient options of the `mongo_write_concern` setting (config.WRITE_CONCERNS),
+    less those the URI names itself: an operator's `w` or `journal` in the URI wins."""
+    query = settings.mongo_uri.partition("?")[2]
+    in_uri = split_options(query) if query else {}
+    return {name: value for name, value in WRITE_CONCERNS[settings.mongo_write_concern].items()
+            if name not in in_uri}
+
+
 class Database:
     """One MongoClient per process (gunicorn workers each build their own after forking)."""
 
@@ -105,6 +116,7 @@ class Database:
             event_listeners=list(event_listeners),
             appname="paddles-mongo",
             connect=False,
+            **write_concern_options(settings),
         )
         self.db = self.client.get_default_database(default=DEFAULT_DATABASE)
         self.runs = self.db.runs

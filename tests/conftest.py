@@ -16,7 +16,7 @@ import requests
 from pymongo import MongoClient
 
 from paddles_mongo import create_app
-from paddles_mongo.commands.serve import stop, wait_for_mongo
+from paddles_mongo.commands.serve import start_local_mongo, stop, wait_for_mongo
 from paddles_mongo.config import load_settings
 from paddles_mongo.db import Database, create_indexes
 
@@ -25,14 +25,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def start_secantus(data_dir, port):
-    daemon = shutil.which("secantusd-py", path=os.path.dirname(sys.executable))
-    return subprocess.Popen(
-        [daemon, "--host", "127.0.0.1", "--port", str(port), "--storage-path", data_dir,
-         "--standalone", "--log-level", "ERROR"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def wait_for_http(url, process, timeout=60):
@@ -77,7 +69,7 @@ def mongo_server_uri():
         return
     data_dir = tempfile.mkdtemp(prefix="paddles-test-secantus-")
     port = free_port()
-    process = start_secantus(data_dir, port)
+    process = start_local_mongo(data_dir, port, quiet=True)  # as serve-local does
     uri = f"mongodb://127.0.0.1:{port}/"
     try:
         wait_for_mongo(uri, process)

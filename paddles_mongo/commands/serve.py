@@ -59,17 +59,23 @@ def wait_for_mongo(uri, process=None, timeout=30.0):
     raise click.ClickException(f"no database answered at {uri} within {timeout:.0f} s")
 
 
-def start_local_mongo(data_dir, port):
+def start_local_mongo(data_dir, port, quiet=False):
     """A SecantusDB daemon (MongoDB wire protocol, WiredTiger storage) keeping its data in
-    `data_dir`. Standalone mode: no oplog, and no retryable-write bookkeeping slowing writes."""
+    `data_dir`. Standalone mode: no oplog, and no retryable-write bookkeeping slowing writes.
+    Durable: it syncs its journal at every commit, so a write acknowledged as journaled (the
+    mongo_write_concern default) survives the daemon's crash. `quiet`: errors only, and no
+    output on this process's stdout and stderr (the tests')."""
     daemon = (shutil.which("secantusd-py", path=os.path.dirname(sys.executable))
               or shutil.which("secantusd-py"))
     if daemon is None:
         raise click.ClickException(
             "secantusd-py not found: install requirements-dev.txt, or set PADDLES_MONGO_URI")
     os.makedirs(data_dir, exist_ok=True)
+    output = subprocess.DEVNULL if quiet else None
     return subprocess.Popen([daemon, "--host", LOCAL_MONGO_HOST, "--port", str(port),
-                             "--storage-path", data_dir, "--standalone", "--log-level", "WARNING"])
+                             "--storage-path", data_dir, "--standalone", "--sync-on-commit",
+                             "--log-level", "ERROR" if quiet else "WARNING"],
+                            stdout=output, stderr=output)
 
 
 def stop(process):

@@ -33,7 +33,7 @@ def start_gunicorn(mongo_uri, port, workers=WORKERS, extra_env=None,
 def gunicorn_server(mongo_server_uri, prefix, **gunicorn_options):
     """A 4-worker gunicorn serving a fresh database `<prefix>_<hex>` (indexes created); yields
     (base URL, database) once it answers, then stops it and drops the database.
-    `gunicorn_options`: start_gunicorn's `extra_env` and `app`."""
+    `gunicorn_options`: start_gunicorn's `workers`, `extra_env` and `app`."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     uri = f"{mongo_server_uri}{name}"
     database = Database(load_settings(path=os.devnull, environ={}, mongo_uri=uri))

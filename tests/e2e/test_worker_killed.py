@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from paddles_mongo.services import run_summary
 from tests.e2e.conftest import gunicorn_server
+from tests.e2e.faults import runs_not_exact_by
 
 RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
 RUNS = [f"{RUN}-{index}" for index in range(4)]
@@ -32,12 +32,6 @@ def lifecycle(url, run, job_id):
     return status
 
 
-def runs_differing_from_a_recount(database):
-    counted = run_summary.summarize_runs(database, RUNS)
-    return sorted(run["name"] for run in database.runs.find({"name": {"$in": RUNS}})
-                  if run["pending"] or run_summary.summary_differs(run, counted[run["name"]]))
-
-
 def test_runs_are_exact_again_after_workers_die_between_the_two_writes(mongo_server_uri):
     env = {"PADDLES_TEST_DIE_ON_PASS": ",".join(DYING),
            "PADDLES_STALE_WRITE_SECONDS": str(STALE_SECONDS),
@@ -53,12 +47,8 @@ def test_runs_are_exact_again_after_workers_die_between_the_two_writes(mongo_ser
         # The killed writes reached their jobs; nobody writes those jobs again.
         assert database.jobs.count_documents({"status": "pass"}) == len(RUNS) * len(JOBS)
 
-        deadline = killed_at + BOUND + 30  # the bound, and time for restarted workers
-        differing = runs_differing_from_a_recount(database)
-        while differing and time.monotonic() < deadline:
-            time.sleep(0.25)  # polling for the repairs, which run every second
-            differing = runs_differing_from_a_recount(database)
-        assert differing == []
+        # The bound, and time for restarted workers.
+        assert runs_not_exact_by(database, RUNS, killed_at + BOUND + 30) == []
         for run in RUNS:
             stored = requests.get(f"{url}/runs/{run}/", timeout=60).json()
             assert (stored["status"], stored["results"]["pass"]) == ("finished pass", len(JOBS))

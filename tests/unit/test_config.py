@@ -1,10 +1,12 @@
-"""Settings: defaults, a YAML file, PADDLES_* environment variables (config.py; spec §9)."""
+"""Settings: defaults, a YAML file, PADDLES_* environment variables (config.py; spec §9), and the
+write concern they give the database client."""
 import dataclasses
 import os
 
 import pytest
 
 from paddles_mongo.config import ConfigError, Settings, load_settings
+from paddles_mongo.db import Database
 
 
 @pytest.fixture
@@ -172,3 +174,43 @@ def test_settings_are_immutable(empty_dir):
     settings = load_settings(environ={})
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.server_port = 1
+
+
+# --- write concern ------------------------------------------------------------------------------
+
+def client_write_concern(**overrides):
+    """The write concern of the MongoClient a Database builds from these settings (it does not
+    connect)."""
+    database = Database(load_settings(path=os.devnull, environ={}, **overrides))
+    try:
+        return database.client.write_concern.document
+    finally:
+        database.close()
+
+
+def test_writes_are_journaled_on_a_majority_by_default(empty_dir):
+    assert load_settings(environ={}).mongo_write_concern == "journaled"
+    assert client_write_concern() == {"w": "majority", "j": True}
+
+
+def test_acknowledged_write_concern_is_relaxed(empty_dir):
+    assert (load_settings(environ={"PADDLES_MONGO_WRITE_CONCERN": "acknowledged"})
+            .mongo_write_concern == "acknowledged")
+    assert client_write_concern(mongo_write_concern="acknowledged") == {"w": 1, "j": False}
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("w=2", {"w": 2, "j": True}),
+    ("Journal=false", {"w": "majority", "j": False}),
+    ("w=1&journal=true&wtimeoutMS=10000", {"w": 1, "j": True, "wtimeout": 10000}),
+])
+def test_the_uris_own_write_concern_options_win(empty_dir, query, expected):
+    uri = f"mongodb://db1,db2/paddles?replicaSet=rs0&{query}"
+    assert client_write_concern(mongo_uri=uri) == expected
+
+
+@pytest.mark.parametrize("value", ["majority", "JOURNALED", ""])
+def test_unknown_write_concern_raises_config_error(empty_dir, value):
+    with pytest.raises(ConfigError) as error:
+        load_settings(environ={"PADDLES_MONGO_WRITE_CONCERN": value})
+    assert "mongo_write_concern must be one of journaled, acknowledged" in str(error.value)

@@ -36,15 +36,16 @@ def only_methods(*methods):
 class Nodes(MethodView):
     @blp.arguments(NodeListQuery, location="query", as_kwargs=True)
     @blp.response(200, NodeJsonSchema(many=True))
-    def get(self, count=None, machine_type="", **filters):
-        """Nodes in insertion order, filtered by any of machine_type (`a|b|c` for several),
-        os_type, os_version, locked_by, locked, up; `count` limits."""
+    def get(self, count=0, page=1, machine_type="", **filters):
+        """Nodes in creation order, filtered by any of machine_type (`a|b|c` for several),
+        os_type, os_version, locked_by, locked, up; `count` nodes per `page` (count 0: every
+        node)."""
         filters = {key: value for key, value in filters.items() if value != ""}
         if machine_type:
             types = machine_type_list(machine_type)
             filters["machine_type"] = types if len(types) > 1 else types[0]
-        nodes = node_service.list_nodes(services().database, filters,
-                                        int(count) if count else None)
+        skip, limit = page_window(count, page) if count else (0, None)
+        nodes = node_service.list_nodes(services().database, filters, skip, limit)
         return jsonify(nodes_json(nodes))
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": NodeCreateSchema}}})

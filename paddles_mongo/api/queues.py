@@ -9,7 +9,7 @@ from ..schemas.queues import (QUEUE_REQUIRED, QueueJsonSchema, QueueListQuery, Q
                               QueueStatsSchema, queue_to_json)
 from ..services import queues as queue_service
 from ..timeformat import utcnow
-from .support import json_object_body, load, services
+from .support import json_object_body, load, request_body, services
 
 blp = Blueprint("queue", __name__, url_prefix="/queue",
                 description="Queues: per machine type, with a pause window")
@@ -22,7 +22,7 @@ PARAMETERS_DOC = {"parameters": [
 def body_parameters():
     """The original also took parameters from a JSON object body; an absent or non-JSON body
     just contributes none."""
-    if not request.get_data(cache=True).strip():
+    if not request_body().strip():
         return {}
     try:
         return json_object_body()

@@ -6,7 +6,7 @@ from ..db import index_drift
 from ..errors import DEFAULT_MESSAGES, envelope
 from ..exceptions import InvalidInput, Unavailable
 from ..metrics import exposition
-from .support import json_object_body, services
+from .support import json_object_body, request_body, services
 
 blp = Blueprint("root", __name__, description="Service root, health, metrics and the original's "
                 "error routes")
@@ -54,7 +54,7 @@ def error_route(kind):
     `error_message` parameter (query string or JSON body), or the default message."""
     status = ERROR_ROUTES[kind]
     message = request.args.get("error_message")
-    if message is None and request.get_data(cache=True).strip():
+    if message is None and request_body().strip():
         try:
             message = json_object_body().get("error_message")
         except InvalidInput:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from flask import current_app, request
 from marshmallow import ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..db import Database
 from ..config import Settings
@@ -31,10 +32,23 @@ def services():
     return current_app.extensions["paddles"]
 
 
+def request_body():
+    """The raw request body, every route's only way to it. A body announced by Content-Length
+    over max_content_length is refused by Werkzeug before it is read; a body sent without one
+    (Transfer-Encoding: chunked) Werkzeug reads only up to the limit and silently cuts: a
+    further byte left in the server's stream means it was over the limit too."""
+    raw = request.get_data(cache=True)
+    limit = request.max_content_length
+    if (request.content_length is None and limit is not None and len(raw) >= limit
+            and request.environ["wsgi.input"].read(1)):
+        raise RequestEntityTooLarge()
+    return raw
+
+
 def json_object_body():
     """The request body as a JSON object. teuthology's lock client sends JSON without a
     Content-Type, so the header is not consulted."""
-    raw = request.get_data(cache=True)
+    raw = request_body()
     try:
         body = json.loads(raw) if raw.strip() else None
     except RecursionError:
@@ -60,8 +74,8 @@ def load(schema, data, **kwargs):
 
 
 def page_window(count, page):
-    """(skip, limit) for 1-based `page` of `count` items; page <= 1 is the first page."""
-    return count * (max(page, 1) - 1), count
+    """(skip, limit) for 1-based `page` of `count` items."""
+    return count * (page - 1), count
 
 
 def requested_fields(text, selectable):

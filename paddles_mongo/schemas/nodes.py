@@ -4,7 +4,10 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from ..domain.nodes import LOCK_SUMMARY_FIELDS, NODE_FIELDS
 from ..timeformat import format_datetime
 from .fields import Boolean, BooleanLiteral, Integer, Name, Text, WireDateTime
-from .queries import QuerySchema
+from .queries import QuerySchema, count_field, page_field
+
+# A century: any longer period is every job anyway, and a bigger one overflows a date.
+MAX_SINCE_DAYS = 36500
 
 
 class NodeSchema(Schema):
@@ -88,22 +91,22 @@ class NodeListQuery(QuerySchema):
     locked_by = fields.String()
     locked = BooleanLiteral()
     up = BooleanLiteral()
-    count = fields.String(validate=validate.Regexp(r"^\d+$", error="count must be an integer"))
+    count = count_field("at most this many nodes; 0 means every node")
+    page = page_field()
 
 
 class JobStatsQuery(QuerySchema):
     machine_type = fields.String()
     since_days = Integer(load_default=14, validate=validate.Range(
-        min=1, error="since_days must be a positive integer"))
+        min=1, max=MAX_SINCE_DAYS,
+        error=f"since_days must be an integer from 1 to {MAX_SINCE_DAYS}"))
 
 
 class NodeJobsQuery(QuerySchema):
     name = fields.String(metadata={"description": "exact job name (the run name)"})
     status = fields.String()
-    count = Integer(load_default=0, validate=validate.Range(
-        min=0, error="count must be a non-negative integer"),
-        metadata={"description": "page size; 0 returns every job"})
-    page = Integer(load_default=1)
+    count = count_field("page size; 0 returns every job", load_default=0)
+    page = page_field()
 
 
 def node_to_json(node, hosts, seen=()):

@@ -7,7 +7,19 @@ from .fields import Integer
 MAX_PAGING = 10 ** 9  # keeps count * page within MongoDB's 64-bit skip
 COUNT_RANGE = validate.Range(min=0, max=MAX_PAGING,
                              error=f"count must be an integer from 0 to {MAX_PAGING}")
-PAGE_RANGE = validate.Range(max=MAX_PAGING, error=f"page must be at most {MAX_PAGING}")
+PAGE_RANGE = validate.Range(min=1, max=MAX_PAGING,
+                            error=f"page must be an integer from 1 to {MAX_PAGING}")
+
+
+def page_field():
+    """Every list's `page`: 1-based, 1 by default."""
+    return Integer(load_default=1, validate=PAGE_RANGE,
+                   metadata={"description": "1-based page number"})
+
+
+def count_field(description="page size", **options):
+    """Every list's `count`: 0 to MAX_PAGING (each list says what 0 means)."""
+    return Integer(validate=COUNT_RANGE, metadata={"description": description}, **options)
 
 
 class QuerySchema(Schema):
@@ -16,8 +28,8 @@ class QuerySchema(Schema):
 
 
 class PageQuery(QuerySchema):
-    count = Integer(validate=COUNT_RANGE, metadata={"description": "page size"})
-    page = Integer(load_default=1, validate=PAGE_RANGE, metadata={"description": "1-based page number"})
+    count = count_field()
+    page = page_field()
 
 
 class FieldsQuery(QuerySchema):

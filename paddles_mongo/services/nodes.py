@@ -26,14 +26,14 @@ LIST_INDEX_PREFERENCE = ("locked_by", "machine_type", "os_version", "os_type", "
 MAX_HOST_DEPTH = 10
 
 
-def list_nodes(database, filters, limit=None):
+def list_nodes(database, filters, skip=0, limit=None):
     """Nodes matching `filters` ({field: value}; machine_type may be a list meaning any of),
-    in insertion order."""
+    in creation order, `limit` of them after the first `skip`."""
     query = {field: {"$in": value} if isinstance(value, list) else value
              for field, value in filters.items()}
     index = next((node_index_name(f) for f in LIST_INDEX_PREFERENCE if f in query), None)
     cursor = database.nodes.find(query, **(database.policy.hint(query, index) if index else {}))
-    cursor = cursor.sort("_id", 1)
+    cursor = cursor.sort("_id", 1).skip(skip)
     if limit:
         cursor = cursor.limit(limit)
     return list(cursor.batch_size(BATCH_LIMIT))

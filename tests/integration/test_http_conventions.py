@@ -399,3 +399,36 @@ def test_utf8_text_round_trips(client, run):
     job = get_job(client, run, job_id)
     assert job["description"] == "rados/thrash … ünïcødé ✓"
     assert job["overrides"] == {"clé.ñ": "värde"}
+
+
+# --- paging: one rule for every list --------------------------------------------------------
+
+PAGED_LISTS = ["/runs/", "/runs/branch/main/", "/runs/branch/", "/jobs/", "/nodes/",
+               "/nodes/n1/jobs/"]
+PAGE_RANGE = "page must be an integer from 1 to 1000000000"
+COUNT_RANGE = "count must be an integer from 0 to 1000000000"
+
+
+@pytest.fixture
+def node_n1(client):
+    assert client.post("/nodes/", json={"name": "n1", "machine_type": "smithi"}).status_code == 200
+
+
+@pytest.mark.parametrize("url", PAGED_LISTS)
+@pytest.mark.parametrize("page", ["0", "-1", "1000000001", str(2 ** 63 - 1)])
+def test_every_list_refuses_a_page_outside_its_range(client, node_n1, url, page):
+    assert_envelope(client.get(f"{url}?count=2&page={page}"), 400, PAGE_RANGE)
+
+
+@pytest.mark.parametrize("url", PAGED_LISTS)
+@pytest.mark.parametrize("count", ["-5", "1000000001", str(2 ** 63 - 1)])
+def test_every_list_names_the_range_of_count(client, node_n1, url, count):
+    assert_envelope(client.get(f"{url}?count={count}"), 400, COUNT_RANGE)
+
+
+@pytest.mark.parametrize("url", PAGED_LISTS)
+def test_the_deepest_page_of_the_largest_count_is_an_empty_list(client, node_n1, url):
+    response = client.get(f"{url}?count=1000000000&page=1000000000")
+    assert response.status_code == 200
+    assert response.get_json() == [] if url != "/runs/branch/" else isinstance(
+        response.get_json(), list)

@@ -15,7 +15,8 @@ from tests.integration.conftest import (BAD_JSON, JOB_KEYS, LOCK_SUMMARY_KEYS, N
 SEVEN_STATUSES = ("pass", "fail", "queued", "running", "dead", "unknown", "waiting")
 UPDATE_MISSING = "attempted to update a non-existent node"
 COUNT_NOT_INTEGER = "count must be an integer"
-SINCE_DAYS = "since_days must be a positive integer"
+COUNT_RANGE = "count must be an integer from 0 to 1000000000"
+SINCE_DAYS = "since_days must be an integer from 1 to 36500"
 
 TRUE_SPELLINGS = ("true", "t", "yes", "y", "on", "1")
 FALSE_SPELLINGS = ("false", "f", "no", "n", "off", "0")
@@ -444,11 +445,26 @@ def test_node_list_count_larger_than_total_returns_all(client):
     assert names(node_list(client, "?count=10")) == ["a", "b"]
 
 
-@pytest.mark.parametrize("count", ["abc", "-1", "1.5", "2x", "", " 2", "0x1"])
-def test_node_list_count_must_be_digits(client, count):
+@pytest.mark.parametrize("count", ["abc", "1.5", "2x", "", "0x1"])
+def test_node_list_count_must_be_an_integer(client, count):
     create_node(client, "a")
     response = client.get("/nodes/", query_string={"count": count})
     assert_envelope(response, 400, COUNT_NOT_INTEGER)
+
+
+@pytest.mark.parametrize("count", ["-5", str(2 ** 63 - 1), "1000000001"])
+def test_node_list_count_names_its_range(client, count):
+    response = client.get("/nodes/", query_string={"count": count})
+    assert_envelope(response, 400, COUNT_RANGE)
+
+
+def test_node_list_pages_in_creation_order(client):
+    for name in ("a", "b", "c", "d", "e"):
+        create_node(client, name)
+    assert names(node_list(client, "?count=2&page=1")) == ["a", "b"]
+    assert names(node_list(client, "?count=2&page=3")) == ["e"]
+    assert names(node_list(client, "?count=2&page=4")) == []
+    assert names(node_list(client, "?count=0&page=3")) == ["a", "b", "c", "d", "e"]
 
 
 def test_node_list_filters_by_one_machine_type(client):
@@ -895,7 +911,6 @@ def test_node_jobs_count_limits(client, five_jobs_on_t1):
 def test_node_jobs_count_and_page(client, five_jobs_on_t1):
     newest_first = list(reversed(five_jobs_on_t1))
     page = lambda n: [j["job_id"] for j in node_jobs(client, "t1", f"?count=2&page={n}")]
-    assert page(0) == newest_first[:2]
     assert page(1) == newest_first[:2]
     assert page(2) == newest_first[2:4]
     assert page(3) == newest_first[4:]
@@ -1038,8 +1053,8 @@ def test_job_stats_since_days_widens_and_narrows_the_window(client, database):
     assert stats(30) == {"t1": {"pass": 1, "fail": 1, "dead": 1}}
 
 
-@pytest.mark.parametrize("days", ["0", "-1", "-30"])
-def test_job_stats_since_days_below_one_is_400(client, days):
+@pytest.mark.parametrize("days", ["0", "-1", "-30", "36501", str(10 ** 12)])
+def test_job_stats_since_days_out_of_range_is_400(client, days):
     assert_envelope(client.get(f"/nodes/job_stats/?since_days={days}"), 400, SINCE_DAYS)
 
 

@@ -31,7 +31,7 @@ def test_query_parameters_are_documented(client):
 
 def test_committed_openapi_document_matches_the_code(client):
     """docs/openapi.json is what the code generates; after changing the API, regenerate it
-    with `paddles-mongo openapi write --format=json docs/openapi.json`."""
+    with `make openapi`."""
     import json
     import os
 

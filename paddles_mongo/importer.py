@@ -16,7 +16,7 @@ from urllib3.util.retry import Retry
 
 from .domain.jobs import target_hostname
 from .domain.nodes import NODE_FIELDS
-from .domain.runs import RESULT_STATUSES
+from .domain.runs import RESULT_STATUSES, result_key
 from .schemas.jobs import METADATA_FIELDS, SETTABLE_FIELDS
 from .services import run_summary
 from .services import runs as run_service
@@ -27,6 +27,8 @@ RUN_FIELDS = ("user", "suite", "branch", "machine_type")
 RUN_DATES = ("scheduled", "posted", "started", "updated")
 JOB_DATES = ("timestamp", "posted", "started", "updated")
 LAST_DAY = "9999-12-31"
+# On an imported run: the results of the source's half-made jobs the copy skipped.
+SKIPPED_JOBS = "import_skipped_jobs"
 
 
 def parse_wire_date(text):
@@ -97,23 +99,42 @@ def job_document(run_name, job, node_names):
 
 def run_is_copied(database, summary):
     """A run copy is complete when its document exists (written last) with the source's
-    `updated` and the same number of jobs."""
-    ours = database.runs.find_one({"name": summary["name"]}, {"updated": 1})
+    `updated` and the same number of jobs (those copied, and those skipped)."""
+    ours = database.runs.find_one({"name": summary["name"]}, {"updated": 1, SKIPPED_JOBS: 1})
     if ours is None or ours.get("updated") != parse_wire_date(summary.get("updated")):
         return False
     count = database.jobs.count_documents({"run": summary["name"]})
-    return count == summary.get("jobs_count", summary["results"]["total"])
+    skipped = (ours.get(SKIPPED_JOBS) or {}).get("total", 0)
+    return count + skipped == summary.get("jobs_count", summary["results"]["total"])
+
+
+def skipped_results(jobs):
+    """The results the skipped `jobs` count for in their run at the source."""
+    results = dict.fromkeys((*RESULT_STATUSES, "total"), 0)
+    for job in jobs:
+        results["total"] += 1
+        key = result_key(job.get("status"))
+        if key:
+            results[key] += 1
+    return results
 
 
 def copy_run(source, database, name, node_names):
+    """Returns (jobs copied, jobs skipped)."""
     run = source.run(name)
-    jobs = [job_document(name, job, node_names) for job in run.get("jobs", [])]
+    # The original's job creation race leaves half-made rows without a job_id behind: they
+    # are no job of the run (a copy would be a job named "None"), so they are skipped, and
+    # remembered on the run so a rerun and the results check know they were.
+    half_made = [job for job in run.get("jobs", []) if job.get("job_id") is None]
+    jobs = [job_document(name, job, node_names) for job in run.get("jobs", [])
+            if job.get("job_id") is not None]
     if jobs:
         database.jobs.bulk_write([ReplaceOne({"run": name, "job_id": job["job_id"]}, job,
                                              upsert=True) for job in jobs], ordered=False)
     database.jobs.delete_many({"run": name, "job_id": {"$nin": [job["job_id"] for job in jobs]}})
     fields = {key: run.get(key) for key in RUN_FIELDS}
     fields.update({key: parse_wire_date(run.get(key)) for key in RUN_DATES})
+    fields[SKIPPED_JOBS] = skipped_results(half_made) if half_made else None
     database.runs.update_one(
         {"name": name},
         {"$set": fields, "$setOnInsert": {
@@ -121,7 +142,7 @@ def copy_run(source, database, name, node_names):
             if key not in fields and key != "name"}},
         upsert=True)
     run_summary.refresh_run(database, name)  # `started` stays the source's
-    return len(jobs)
+    return len(jobs), len(half_made)
 
 
 def node_document(node):
@@ -158,12 +179,16 @@ def copy_queues(source, database):
 
 def results_differ(database, summaries):
     """Runs whose results here differ from the source's: {name: (source, here)}."""
-    ours = run_summary.summarize_runs(database, [s["name"] for s in summaries])
+    names = [s["name"] for s in summaries]
+    ours = run_summary.summarize_runs(database, names)
+    skipped = {run["name"]: run.get(SKIPPED_JOBS) or {} for run in database.runs.find(
+        {"name": {"$in": names}}, {"name": 1, SKIPPED_JOBS: 1})}
     keys = (*RESULT_STATUSES, "total")
     differing = {}
     for summary in summaries:
         theirs = {key: summary["results"][key] for key in keys}
-        mine = {key: ours[summary["name"]][key] for key in keys}
+        mine = {key: ours[summary["name"]][key] + skipped.get(summary["name"], {}).get(key, 0)
+                for key in keys}
         if theirs != mine:
             differing[summary["name"]] = (theirs, mine)
     return differing
@@ -176,16 +201,18 @@ def import_lab(source, database, summaries, concurrency=4, progress=None):
     pending = [s for s in summaries if not run_is_copied(database, s)]
     if progress:
         progress(len(summaries) - len(pending))
-    jobs = 0
+    jobs = skipped = 0
 
     def copy(summary):
         return copy_run(source, database, summary["name"], node_names)
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        for copied in pool.map(copy, pending):
+        for copied, half_made in pool.map(copy, pending):
             jobs += copied
+            skipped += half_made
             if progress:
                 progress(1)
     return {"runs": len(summaries), "runs_copied": len(pending), "jobs_copied": jobs,
+            "jobs_skipped": skipped,
             "nodes": len(node_names), "queues": copy_queues(source, database),
             "differing": results_differ(database, summaries)}

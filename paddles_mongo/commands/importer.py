@@ -35,7 +35,8 @@ def import_command(database, settings, url, since, concurrency, retries):
         raise click.ClickException(f"could not read {url}: {error}") from None
     click.echo(f"runs: {report['runs']} ({report['runs_copied']} copied, "
                f"{report['runs'] - report['runs_copied']} already complete); "
-               f"jobs copied: {report['jobs_copied']}; nodes: {report['nodes']}; "
+               f"jobs copied: {report['jobs_copied']}; jobs skipped without a job_id: "
+               f"{report['jobs_skipped']}; nodes: {report['nodes']}; "
                f"queues: {report['queues']}")
     for name, (theirs, ours) in sorted(report["differing"].items()):
         click.echo(f"results differ for {name}: source {theirs}, here {ours}", err=True)

@@ -22,6 +22,7 @@ from pymongo import MongoClient
 from paddles_mongo import create_app
 from paddles_mongo.config import load_settings
 from paddles_mongo.db import Database
+from paddles_mongo.services import run_summary
 from tests.conftest import SCRIPTS, free_port, run_script, script_env
 from tests.e2e.conftest import gunicorn_server
 
@@ -269,8 +270,16 @@ def import_lab(destination, url, *args):
 
 
 def summary_line(result):
+    """(runs, runs copied, runs already complete, jobs copied, nodes, queues)."""
+    return summary_numbers(result)[:4] + summary_numbers(result)[5:]
+
+
+def summary_numbers(result):
+    """The import's summary line: (runs, runs copied, runs already complete, jobs copied,
+    jobs skipped, nodes, queues)."""
     match = re.search(r"^runs: (\d+) \((\d+) copied, (\d+) already complete\); jobs copied: "
-                      r"(\d+); nodes: (\d+); queues: (\d+)$", result.stdout, re.MULTILINE)
+                      r"(\d+); jobs skipped without a job_id: (\d+); nodes: (\d+); "
+                      r"queues: (\d+)$", result.stdout, re.MULTILINE)
     assert match, (result.stdout, result.stderr)
     return tuple(int(group) for group in match.groups())
 
@@ -590,3 +599,28 @@ def test_unreachable_source_exits_1(destination):
         result.stderr
     assert result.stderr.rstrip().splitlines()[-1] == errors[0]
     assert destination.database.runs.count_documents({}) == 0
+
+
+def test_half_made_jobs_of_the_original_are_skipped_and_counted(mongo_server_uri, destination):
+    """The original's creation race leaves job rows without a job_id: no job named "None"
+    arrives, the report counts them, the results still verify, and a rerun copies nothing."""
+    run = "teuthology-2026-01-05_00:00:00-rados-main-distro-default-smithi"
+    with gunicorn_server(mongo_server_uri, "import_half_made") as (url, database):
+        for job_id in ("1", "2"):
+            response = requests.post(f"{url}/runs/{run}/jobs/",
+                                     json={"job_id": job_id, "status": "pass"}, timeout=30)
+            assert response.status_code == 200
+        # What the original's race leaves: a row of the run with nothing but its run.
+        database.jobs.insert_one({"run": run, "job_id": None, "status": None, "posted": None})
+        run_summary.refresh_run(database, run)
+        assert requests.get(f"{url}/runs/{run}/", timeout=30).json()["jobs_count"] == 3
+
+        first = import_lab(destination, url)
+        assert first.returncode == 0, (first.stdout, first.stderr)
+        assert "verified: every run's results match the source" in first.stdout
+        assert summary_numbers(first)[:5] == (1, 1, 0, 2, 1)
+        copied = sorted(job["job_id"] for job in destination.database.jobs.find({"run": run}))
+        assert copied == ["1", "2"]
+
+        again = import_lab(destination, url)
+        assert summary_numbers(again)[:5] == (1, 0, 1, 0, 0)

@@ -6,7 +6,8 @@ that queries use them.
 """
 import re
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
+from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 from pymongo.uri_parser import split_options
 
 from .config import WRITE_CONCERNS
@@ -26,6 +27,12 @@ POSTED_ORDER = [("posted", DESCENDING), ("_id", DESCENDING)]
 RUN_JOBS_ORDER = [("posted", DESCENDING), ("seq", DESCENDING), ("_id", DESCENDING)]
 JOB_ID_ORDER = [("job_id", ASCENDING)]
 RUN_JOB_ID_INDEX = "run_job_id_unique"
+# Nodes and queues list in creation order: `seq`, numbered from a counter in the database
+# (services/creation_order.py), because ObjectIds from different processes do not order by
+# creation time; `_id` orders the rare document not numbered yet.
+SEQ = "seq"
+CREATION_ORDER = [(SEQ, ASCENDING), ("_id", ASCENDING)]
+CREATION_ORDERED = ("nodes", "queues")
 NODE_FILTER_FIELDS = ("machine_type", "locked_by", "os_type", "os_version", "locked", "up")
 
 
@@ -45,7 +52,7 @@ def prefix_condition(prefix):
 
 
 def node_index_name(field):
-    return f"{field}_id"
+    return f"{field}_seq" if field != SEQ else SEQ
 
 
 def search_index_name(field):
@@ -84,15 +91,24 @@ INDEXES = {
     ],
     "nodes": [
         IndexModel([("name", ASCENDING)], name="name_unique", unique=True),
-        # Node lists come in insertion order; one index per filter (services/nodes.py).
-        *(IndexModel([(field, ASCENDING), ("_id", ASCENDING)], name=node_index_name(field))
+        # Node lists come in creation order; one index per filter (services/nodes.py).
+        IndexModel(CREATION_ORDER, name=node_index_name(SEQ)),
+        *(IndexModel([(field, ASCENDING), *CREATION_ORDER], name=node_index_name(field))
           for field in NODE_FILTER_FIELDS),
     ],
     "queues": [
         IndexModel([("queue", ASCENDING)], name="queue_unique", unique=True),
+        IndexModel(CREATION_ORDER, name=SEQ),
         IndexModel([("paused_by", ASCENDING)], name="paused_by"),
     ],
 }
+
+
+# Indexes an earlier version declared and this one replaced: create_indexes drops them.
+RETIRED_INDEXES = {"nodes": [f"{field}_id" for field in NODE_FILTER_FIELDS]}
+
+
+COUNTER_ATTEMPTS = 5
 
 
 def write_concern_options(settings):
@@ -137,12 +153,35 @@ class Database:
             self._policy = chosen()
         return self._policy
 
+    def take_numbers(self, counter, count=1):
+        """Take the next `count` numbers of the database-wide sequence `counter` (a document
+        of `counters`: {_id: counter, seq: the last number taken}); returns the first."""
+        for _attempt in range(COUNTER_ATTEMPTS):
+            try:
+                taken = self.counters.find_one_and_update(
+                    {"_id": counter}, {"$inc": {"seq": count}}, upsert=True,
+                    return_document=ReturnDocument.AFTER)
+            except DuplicateKeyError:
+                taken = None
+            # The first use of a counter races to create it: the upsert that loses answers a
+            # duplicate key error (MongoDB) or no document (the local database), and the
+            # counter exists now.
+            if taken is not None:
+                return taken["seq"] - count + 1
+        raise RuntimeError(f"counter {counter} could not be incremented")
+
     def close(self):
         self.client.close()
 
 
 def create_indexes(database):
-    """Create every declared index (idempotent). Returns {collection: [index names]}."""
+    """Create every declared index and drop the retired ones (idempotent). Returns
+    {collection: [index names]}."""
+    for collection, names in RETIRED_INDEXES.items():
+        present = database.db[collection].index_information()
+        for name in names:
+            if name in present:
+                database.db[collection].drop_index(name)
     return {name: database.db[name].create_indexes(models) for name, models in INDEXES.items()}
 
 

@@ -18,7 +18,8 @@ from .domain.jobs import target_hostname
 from .domain.nodes import NODE_FIELDS
 from .domain.runs import RESULT_STATUSES, result_key
 from .schemas.jobs import METADATA_FIELDS, SETTABLE_FIELDS
-from .services import run_summary
+from .db import SEQ
+from .services import creation_order, run_summary
 from .services import runs as run_service
 from .storage import encode_keys
 
@@ -159,21 +160,26 @@ def copy_nodes(source, database):
     """Returns the names of the source's nodes."""
     nodes = [node_document(node) for node in source.get("/nodes/")]
     if nodes:
-        database.nodes.bulk_write([UpdateOne({"name": node["name"]},
-                                             {"$set": node, "$setOnInsert": {"rev": 0}},
-                                             upsert=True) for node in nodes], ordered=False)
+        # Numbered in the source's order (the original lists nodes as they were created);
+        # the numbers of nodes already here go unused.
+        first = creation_order.reserve(database, "nodes", len(nodes))
+        database.nodes.bulk_write([UpdateOne(
+            {"name": node["name"]},
+            {"$set": node, "$setOnInsert": {"rev": 0, SEQ: first + offset}},
+            upsert=True) for offset, node in enumerate(nodes)], ordered=False)
     return {node["name"] for node in nodes}
 
 
 def copy_queues(source, database):
     queues = source.get("/queue/")
-    for queue in queues:
+    first = creation_order.reserve(database, "queues", len(queues)) if queues else None
+    for offset, queue in enumerate(queues):
         database.queues.update_one(
             {"queue": queue["queue"]},
             {"$set": {"paused_by": queue.get("paused_by"),
                       "paused_since": parse_wire_date(queue.get("paused_since")),
                       "paused_until": parse_wire_date(queue.get("paused_until"))},
-             "$setOnInsert": {"rev": 0}}, upsert=True)
+             "$setOnInsert": {"rev": 0, SEQ: first + offset}}, upsert=True)
     return len(queues)
 
 

@@ -1,7 +1,8 @@
 """The repairs every gunicorn worker runs in the background (started by gunicorn_config's
-post_worker_init): job writes whose request died between writing the job and counting it on
-its run (services/run_summary.py) are resolved once they are `stale_write_seconds` old, every
-`repair_interval_seconds`. Every worker of every host runs them: each repair is a conditional
+post_worker_init), every `repair_interval_seconds`: job writes whose request died between
+writing the job and counting it on its run (services/run_summary.py) are resolved once they are
+`stale_write_seconds` old, and nodes a dead request created without their creation number are
+numbered (services/creation_order.py). Every worker of every host runs them: each repair is a conditional
 update that only the first to get there applies, so they need no coordination."""
 import logging
 import threading
@@ -9,6 +10,7 @@ from datetime import timedelta
 
 from pymongo.errors import PyMongoError
 
+from .services.creation_order import number_unnumbered
 from .services.run_summary import repair_stale_writes
 from .timeformat import utcnow
 
@@ -32,11 +34,16 @@ class StaleWriteRepairs(threading.Thread):
         stale_before = utcnow() - timedelta(seconds=self.stale_seconds)
         try:
             resolved = repair_stale_writes(self.database, stale_before)
+            numbered = number_unnumbered(self.database)
         except PyMongoError as error:  # the database is away: next time
-            log.warning("stale job write repairs failed: %s", error)
+            log.warning("background repairs failed: %s", error)
             return None
         if resolved:
             log.warning("counted or dropped %d job writes whose request died", resolved)
+        for collection, count in numbered.items():
+            if count:
+                log.warning("numbered %d %s created without their creation number", count,
+                            collection)
         return resolved
 
     def stop(self):

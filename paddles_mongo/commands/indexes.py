@@ -1,7 +1,8 @@
 import click
 from pymongo.errors import PyMongoError
 
-from ..db import create_indexes, index_drift
+from ..db import CREATION_ORDERED, create_indexes, index_drift
+from ..services.creation_order import number_unnumbered, unnumbered_ids
 from .common import database_command, database_failure, dry_run_option
 
 
@@ -16,14 +17,21 @@ def create_indexes_command(database, settings, dry_run, check):
     Safe on a live, large database: MongoDB builds indexes without blocking reads and writes,
     and existing indexes are left as they are. --dry-run lists the indexes that are missing
     (it would create them), unexpected (not declared; left as they are) and different (same
-    name, other keys or uniqueness: creating fails until it is dropped)."""
+    name, other keys or uniqueness: creating fails until it is dropped). Indexes an earlier
+    version declared and this one replaced are dropped. Nodes and queues stored before they
+    had a creation number (`seq`) are numbered, in `_id` order."""
     if dry_run or check:
         missing, unexpected, different = index_drift(database)
         for label, names in (("missing", missing), ("unexpected", unexpected),
                              ("different", different)):
             for name in names:
                 click.echo(f"{label}: {name}")
-        if not (missing or unexpected or different):
+        unnumbered = {collection: len(unnumbered_ids(database, collection))
+                      for collection in CREATION_ORDERED}
+        for collection, count in unnumbered.items():
+            if count:
+                click.echo(f"unnumbered: {count} {collection} (it would number them)")
+        if not (missing or unexpected or different or any(unnumbered.values())):
             click.echo("indexes match the declaration")
         elif check:
             raise SystemExit(1)
@@ -32,8 +40,12 @@ def create_indexes_command(database, settings, dry_run, check):
         return
     try:
         created = create_indexes(database)
+        numbered = number_unnumbered(database)
     except PyMongoError as error:
         raise click.ClickException(
             f"could not create indexes: {database_failure(settings, error)}") from None
     for collection, names in created.items():
         click.echo(f"{collection}: {', '.join(names)}")
+    for collection, count in numbered.items():
+        if count:
+            click.echo(f"numbered {count} {collection} in creation order")

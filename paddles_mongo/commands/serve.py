@@ -13,6 +13,7 @@ from pymongo.errors import PyMongoError
 
 from ..config import load_settings
 from ..db import Database, create_indexes
+from ..services.creation_order import number_unnumbered
 
 GUNICORN_CONFIG = os.path.join(os.path.dirname(os.path.dirname(__file__)), "gunicorn_config.py")
 
@@ -120,6 +121,7 @@ def serve_local_command(data_dir, mongo_port):
         wait_for_mongo(uri, database_process)
         database = Database(load_settings(mongo_uri=uri))
         create_indexes(database)
+        number_unnumbered(database)
         database.close()
         click.echo(f"serving on http://{settings.server_host}:{settings.server_port}/")
         server = subprocess.Popen(

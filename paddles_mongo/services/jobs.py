@@ -1,7 +1,7 @@
 import re
 
 from bson import ObjectId
-from pymongo import ReturnDocument, UpdateOne
+from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ..db import (JOB_ID_ORDER, POSTED_ORDER, RUN_JOB_ID_INDEX, RUN_JOBS_ORDER,
@@ -12,7 +12,7 @@ from ..exceptions import InvalidInput, NotFound, Unavailable
 from ..query_policy import BATCH_LIMIT
 from ..schemas.jobs import METADATA_FIELDS
 from ..storage import encode_keys
-from . import run_summary, runs
+from . import creation_order, run_summary, runs
 
 JOB_WRITE_ATTEMPTS = 100
 DUPLICATE_KEY = 11000
@@ -25,10 +25,7 @@ def _storable(fields):
 
 def next_job_id(database):
     """Server-assigned job ids come from one database-wide sequence, as in the original."""
-    counter = database.counters.find_one_and_update(
-        {"_id": "job_id"}, {"$inc": {"seq": 1}}, upsert=True,
-        return_document=ReturnDocument.AFTER)
-    return str(counter["seq"])
+    return str(database.take_numbers("job_id"))
 
 
 def find_job(database, run_name, job_id, projection=None):
@@ -52,11 +49,13 @@ def _link_nodes(database, write):
     upserts = [UpdateOne({"name": host}, {"$setOnInsert": new_node(host, write.node_machine_type)},
                          upsert=True) for host in write.target_hostnames]
     try:
-        database.nodes.bulk_write(upserts, ordered=False)
+        created = database.nodes.bulk_write(upserts, ordered=False).upserted_ids
     except BulkWriteError as error:
         # A concurrent request created some of the same nodes first: they exist, as wanted.
         if any(e["code"] != DUPLICATE_KEY for e in error.details["writeErrors"]):
             raise
+        created = creation_order.bulk_upserted(error)
+    creation_order.number_upserted(database, "nodes", created)
 
 
 def _change_of(op, current, write=None):

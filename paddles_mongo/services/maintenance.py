@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from pymongo import UpdateOne
 
-from ..db import prefix_condition
+from ..db import SEQ, prefix_condition
 from ..domain.jobs import plan_job_write, target_hostname
 from ..domain.nodes import new_node
 from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
 from ..storage import decode_keys
 from ..timeformat import local_to_utc
-from . import run_summary, runs
+from . import creation_order, run_summary, runs
 
 BATCH = 500
 SUMMARY_BATCH = 10  # runs counted per aggregation: big runs make big counts
@@ -241,9 +241,11 @@ def set_targets(database, dry_run=False, progress=_none):
         {"name": {"$in": sorted(hostnames)}}, {"name": 1})}
     created = sorted(hostnames - existing)
     if created and not dry_run:
+        first = creation_order.reserve(database, "nodes", len(created))
         database.nodes.bulk_write([UpdateOne(
-            {"name": host}, {"$setOnInsert": new_node(host, guess_machine_type(host))},
-            upsert=True) for host in created], ordered=False)
+            {"name": host},
+            {"$setOnInsert": {**new_node(host, guess_machine_type(host)), SEQ: first + offset}},
+            upsert=True) for offset, host in enumerate(created)], ordered=False)
     typed = 0
     for node in database.nodes.find({"machine_type": {"$in": [None, ""]}}, {"name": 1}):
         machine_type = guess_machine_type(node["name"])

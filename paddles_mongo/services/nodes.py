@@ -12,11 +12,12 @@ from datetime import timedelta
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from ..db import POSTED_ORDER, node_index_name
+from ..db import CREATION_ORDER, POSTED_ORDER, SEQ, node_index_name
 from ..domain.nodes import check_lock_rules, new_node, plan_node_update
 from ..domain.runs import JOB_STATUSES
 from ..exceptions import InvalidInput, NotFound, Unavailable
 from ..query_policy import BATCH_LIMIT
+from . import creation_order
 
 WRITE_ATTEMPTS = 100
 CLAIM_SECONDS = 30
@@ -33,7 +34,7 @@ def list_nodes(database, filters, skip=0, limit=None):
              for field, value in filters.items()}
     index = next((node_index_name(f) for f in LIST_INDEX_PREFERENCE if f in query), None)
     cursor = database.nodes.find(query, **(database.policy.hint(query, index) if index else {}))
-    cursor = cursor.sort("_id", 1).skip(skip)
+    cursor = cursor.sort(CREATION_ORDER).skip(skip)
     if limit:
         cursor = cursor.limit(limit)
     return list(cursor.batch_size(BATCH_LIMIT))
@@ -70,7 +71,7 @@ def create_node(database, request, now):
     name = request.pop("name")
     _check_vm_host(database, request)
     document = {**new_node(name), **plan_node_update({}, request, now, check_rules=False),
-                "rev": 0}
+                "rev": 0, SEQ: creation_order.reserve(database, "nodes")}
     try:
         database.nodes.insert_one(document)
     except DuplicateKeyError:
@@ -124,7 +125,7 @@ def _apply_all_or_none(database, nodes, fields, now):
             return None
     database.nodes.update_many({"_id": {"$in": ids}, "claim.id": claim["id"]},
                                {"$set": fields, "$unset": {"claim": ""}, "$inc": {"rev": 1}})
-    return list(database.nodes.find({"_id": {"$in": ids}}).sort("_id", 1))
+    return list(database.nodes.find({"_id": {"$in": ids}}).sort(CREATION_ORDER))
 
 
 def lock_many(database, request, now):
@@ -137,7 +138,7 @@ def lock_many(database, request, now):
               "description": request.description, "locked_since": now}
     for attempt in range(WRITE_ATTEMPTS):
         # Nodes another request is changing are not offered.
-        candidates = list(database.nodes.find({**query, **_unclaimed(now)}).sort("_id", 1)
+        candidates = list(database.nodes.find({**query, **_unclaimed(now)}).sort(CREATION_ORDER)
                           .hint(node_index_name("machine_type")).limit(request.count))
         if len(candidates) < request.count:
             raise Unavailable(f"only {len(candidates)} nodes available")
@@ -151,7 +152,7 @@ def lock_many(database, request, now):
 def unlock_many(database, names, locked_by, now):
     """Unlock every named node for its owner: all, or none (the first refusal is answered)."""
     for attempt in range(WRITE_ATTEMPTS):
-        nodes = list(database.nodes.find({"name": {"$in": names}}).sort("_id", 1))
+        nodes = list(database.nodes.find({"name": {"$in": names}}).sort(CREATION_ORDER))
         if len(nodes) != len(names):
             raise InvalidInput("Could not find all nodes!")
         for node in nodes:

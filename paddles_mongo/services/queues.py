@@ -1,9 +1,11 @@
 """Queues (the original's 2021 "paddles as queue backend"): pause windows and queued jobs."""
 from pymongo.errors import DuplicateKeyError
 
+from ..db import CREATION_ORDER, SEQ
 from ..domain.queues import is_paused, plan_queue_update
 from ..exceptions import InvalidInput, Unavailable
 from ..query_policy import BATCH_LIMIT
+from . import creation_order
 
 WRITE_ATTEMPTS = 100
 NO_SUCH_QUEUE = "specified queue does not exist"
@@ -16,7 +18,7 @@ def list_queues(database, name=None, paused_by=None):
         query["queue"] = name
     if paused_by:
         query["paused_by"] = paused_by
-    return list(database.queues.find(query).sort("_id", 1))
+    return list(database.queues.find(query).sort(CREATION_ORDER))
 
 
 def get_queue(database, name):
@@ -28,7 +30,8 @@ def get_queue(database, name):
 
 def create_queue(database, request, now):
     document = {"queue": request["queue"], "paused_by": None, "paused_since": None,
-                "paused_until": None, **plan_queue_update(None, request, now), "rev": 0}
+                "paused_until": None, **plan_queue_update(None, request, now), "rev": 0,
+                SEQ: creation_order.reserve(database, "queues")}
     try:
         database.queues.insert_one(document)
     except DuplicateKeyError:

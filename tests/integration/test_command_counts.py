@@ -94,6 +94,10 @@ def test_job_post_with_targets_adds_one_command_for_the_nodes(counted):
     make_runs(counted, 1)
     targets = {f"ubuntu@smithi00{i}.front.sepia.ceph.com": "ssh-ed25519 AAAA" for i in range(3)}
     commands = counted("POST", f"/runs/{RUN}-0/jobs/",
+                       json={"job_id": "8", "status": "running", "targets": targets})
+    # Nodes seen for the first time are created, then numbered in creation order: two more.
+    assert commands == ["findAndModify", "insert", "update", "update", "findAndModify", "update"]
+    commands = counted("POST", f"/runs/{RUN}-0/jobs/",
                        json={"job_id": "9", "status": "running", "targets": targets})
     assert commands == ["findAndModify", "insert", "update", "update"]
 

@@ -7,21 +7,14 @@ from .fields import Integer
 MAX_PAGING = 10 ** 9  # keeps count * page within MongoDB's 64-bit skip
 COUNT_RANGE = validate.Range(min=0, max=MAX_PAGING,
                              error=f"count must be an integer from 0 to {MAX_PAGING}")
-PAGE_RANGE = validate.Range(max=MAX_PAGING,
-                            error=f"page must be an integer at most {MAX_PAGING}")
-
-
-class Page(Integer):
-    """1-based; like the original, a page of 1 or less is the first page."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return max(1, super()._deserialize(value, attr, data, **kwargs))
+PAGE_RANGE = validate.Range(min=1, max=MAX_PAGING,
+                            error=f"page must be an integer from 1 to {MAX_PAGING}")
 
 
 def page_field():
-    """Every list's `page`, 1 by default."""
-    return Page(load_default=1, validate=PAGE_RANGE,
-                metadata={"description": "1-based page number; 1 or less is the first page"})
+    """Every list's `page`: 1-based, 1 by default."""
+    return Integer(load_default=1, validate=PAGE_RANGE,
+                   metadata={"description": "1-based page number"})
 
 
 def count_field(description="page size", **options):

@@ -405,7 +405,7 @@ def test_utf8_text_round_trips(client, run):
 
 PAGED_LISTS = ["/runs/", "/runs/branch/main/", "/runs/branch/", "/jobs/", "/nodes/",
                "/nodes/n1/jobs/"]
-PAGE_RANGE = "page must be an integer at most 1000000000"
+PAGE_RANGE = "page must be an integer from 1 to 1000000000"
 COUNT_RANGE = "count must be an integer from 0 to 1000000000"
 
 
@@ -415,17 +415,9 @@ def node_n1(client):
 
 
 @pytest.mark.parametrize("url", PAGED_LISTS)
-@pytest.mark.parametrize("page", ["1000000001", str(2 ** 63 - 1)])
-def test_every_list_refuses_a_page_beyond_its_range(client, node_n1, url, page):
+@pytest.mark.parametrize("page", ["0", "-1", "1000000001", str(2 ** 63 - 1)])
+def test_every_list_refuses_a_page_outside_its_range(client, node_n1, url, page):
     assert_envelope(client.get(f"{url}?count=2&page={page}"), 400, PAGE_RANGE)
-
-
-@pytest.mark.parametrize("url", PAGED_LISTS)
-@pytest.mark.parametrize("page", ["0", "-1", str(-2 ** 63)])
-def test_every_list_serves_the_first_page_for_a_page_of_one_or_less(client, node_n1, url, page):
-    first = client.get(f"{url}?count=2")
-    assert first.status_code == 200
-    assert client.get(f"{url}?count=2&page={page}").get_json() == first.get_json()
 
 
 @pytest.mark.parametrize("url", PAGED_LISTS)

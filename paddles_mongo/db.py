@@ -12,13 +12,13 @@ from pymongo.uri_parser import split_options
 
 from .config import WRITE_CONCERNS
 from .query_policy import choose_policy
+from .run_dimensions import DAY, RUN_DIMENSIONS
 
 DEFAULT_DATABASE = "paddles"
 
 # Run lists sort by scheduled, newest first, ties broken by _id so deep pages are stable.
 SCHEDULED_ORDER = [("scheduled", DESCENDING), ("_id", DESCENDING)]
-# One index per run filter dimension, each also serving the sort (see services/run_filters.py).
-RUN_FILTER_FIELDS = ("branch", "suite", "machine_type", "status", "user", "sha1s", "flavors")
+SCHEDULED_INDEX = "scheduled"
 # Job search (/jobs/) filters, newest posted first.
 JOB_SEARCH_FIELDS = ("status", "sha1", "branch", "user")
 POSTED_ORDER = [("posted", DESCENDING), ("_id", DESCENDING)]
@@ -34,10 +34,6 @@ SEQ = "seq"
 CREATION_ORDER = [(SEQ, ASCENDING), ("_id", ASCENDING)]
 CREATION_ORDERED = ("nodes", "queues")
 NODE_FILTER_FIELDS = ("machine_type", "locked_by", "os_type", "os_version", "locked", "up")
-
-
-def filter_index_name(field):
-    return f"{field}_scheduled" if field != "scheduled" else "scheduled"
 
 
 def prefix_condition(prefix):
@@ -63,9 +59,11 @@ INDEXES = {
     "runs": [
         IndexModel([("name", ASCENDING)], name="name_unique", unique=True),
         IndexModel(POSTED_ORDER, name="posted"),
-        IndexModel(SCHEDULED_ORDER, name=filter_index_name("scheduled")),
-        *(IndexModel([(field, ASCENDING), *SCHEDULED_ORDER], name=filter_index_name(field))
-          for field in RUN_FILTER_FIELDS),
+        # The run filters (run_dimensions.py): one index per dimension, each also serving the
+        # sort by scheduled (the date dimension's own).
+        IndexModel(SCHEDULED_ORDER, name=SCHEDULED_INDEX),
+        *(IndexModel([(dimension.field, ASCENDING), *SCHEDULED_ORDER], name=dimension.index)
+          for dimension in RUN_DIMENSIONS if dimension.match != DAY),
         # Job writes begun and not yet counted, by age: what the repairs look for
         # (services/run_summary.py).
         IndexModel([("pending.at", ASCENDING)], name="pending_at"),

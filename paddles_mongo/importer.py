@@ -17,16 +17,15 @@ from urllib3.util.retry import Retry
 from .domain.jobs import target_hostname
 from .domain.nodes import NODE_FIELDS
 from .domain.runs import RESULT_STATUSES, result_key
-from .schemas.jobs import METADATA_FIELDS, SETTABLE_FIELDS
+from .domain.runnames import PARSED_ATTRIBUTES
+from .schemas.jobs import METADATA_FIELDS, SETTABLE_FIELDS, TIME_FIELDS
+from .schemas.runs import RUN_TIME_FIELDS
 from .db import SEQ
 from .services import creation_order, run_summary
 from .services import runs as run_service
 from .storage import encode_keys
 
 log = logging.getLogger(__name__)
-RUN_FIELDS = ("user", "suite", "branch", "machine_type")
-RUN_DATES = ("scheduled", "posted", "started", "updated")
-JOB_DATES = ("timestamp", "posted", "started", "updated")
 LAST_DAY = "9999-12-31"
 # On an imported run: the results of the source's half-made jobs the copy skipped.
 SKIPPED_JOBS = "import_skipped_jobs"
@@ -83,7 +82,7 @@ def job_document(run_name, job, node_names):
     document = {"run": run_name, "job_id": str(job["job_id"]), "rev": 0}
     for name in SETTABLE_FIELDS:
         value = job.get(name)
-        if name in JOB_DATES:
+        if name in TIME_FIELDS:
             value = parse_wire_date(value)
         elif name in METADATA_FIELDS:
             value = encode_keys(value)
@@ -133,8 +132,8 @@ def copy_run(source, database, name, node_names):
         database.jobs.bulk_write([ReplaceOne({"run": name, "job_id": job["job_id"]}, job,
                                              upsert=True) for job in jobs], ordered=False)
     database.jobs.delete_many({"run": name, "job_id": {"$nin": [job["job_id"] for job in jobs]}})
-    fields = {key: run.get(key) for key in RUN_FIELDS}
-    fields.update({key: parse_wire_date(run.get(key)) for key in RUN_DATES})
+    fields = {key: run.get(key) for key in PARSED_ATTRIBUTES}
+    fields.update({key: parse_wire_date(run.get(key)) for key in RUN_TIME_FIELDS})
     fields[SKIPPED_JOBS] = skipped_results(half_made) if half_made else None
     database.runs.update_one(
         {"name": name},

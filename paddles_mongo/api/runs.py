@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from ..schemas.common import EmptySchema
 from ..schemas.jobs import job_to_json
-from ..domain.filters import ALIASES, RUN_FIELDS, parse_filter_path
+from ..domain.filters import BY_SEGMENT, parse_filter_path
 from ..schemas.queries import RunFilterQuery, RunListQuery
 from ..schemas.runs import (RUN_SELECTABLE_FIELDS, RunCreateSchema, RunSchema,
                             RunWithJobsSchema, run_field_value, run_to_json)
@@ -129,8 +129,11 @@ class RunFilter(MethodView):
         return jsonify(runs_json(docs, None))
 
 
-for _dimension in (*RUN_FIELDS, *ALIASES):
-    blp.route(f"/{_dimension}/", endpoint=f"filter_{_dimension}",
-              defaults={"dimension": _dimension})(RunFilter)
-    blp.route(f"/{_dimension}/<path:rest>", endpoint=f"filter_{_dimension}_chain",
-              defaults={"dimension": _dimension})(RunFilter)
+# The filter routes, two per dimension segment of run_dimensions.py: /runs/sha1/, /runs/date/,
+# /runs/user/, /runs/branch/, /runs/suite/, /runs/machine_type/, /runs/flavor/, /runs/flavors/,
+# /runs/status/, each also followed by a chain (/runs/branch/main/suite/rados/...).
+for _segment in BY_SEGMENT:
+    blp.route(f"/{_segment}/", endpoint=f"filter_{_segment}",
+              defaults={"dimension": _segment})(RunFilter)
+    blp.route(f"/{_segment}/<path:rest>", endpoint=f"filter_{_segment}_chain",
+              defaults={"dimension": _segment})(RunFilter)

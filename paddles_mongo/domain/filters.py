@@ -9,56 +9,48 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from ..exceptions import NotFound
+from ..run_dimensions import DAY, RUN_DIMENSIONS
 from ..timeformat import day_start, parse_date
 
-# dimension -> the run field it filters on. sha1 and flavor match *any job* of the run, through
-# arrays of the values its jobs hold, which the run document keeps exact.
-RUN_FIELDS = {
-    "branch": "branch", "suite": "suite", "machine_type": "machine_type", "status": "status",
-    "user": "user", "sha1": "sha1s", "flavor": "flavors", "date": "scheduled",
-}
-# The original calls flavor `flavors` at the top level and `flavor` in chains; both work here.
-ALIASES = {"flavors": "flavor"}
+# Every URL segment naming a dimension (run_dimensions.py), aliases included.
+BY_SEGMENT = {segment: dimension for dimension in RUN_DIMENSIONS
+              for segment in (dimension.segment, *dimension.aliases)}
 END_OF_DAY = time(23, 59, 59)  # the original's inclusive end of a day (a run at :59.5 is out)
 
 
 @dataclass
 class RunFilter:
-    equals: dict = field(default_factory=dict)    # dimension -> value
-    sha1_prefix: str = None
+    values: dict = field(default_factory=dict)    # RunDimension (not DAY) -> value
+    day: object = None                            # the DAY RunDimension, when used
     scheduled_from: datetime = None
     scheduled_to: datetime = None
     date_range: bool = False                      # from/to: unpaginated
-    listing: str = None                           # the dimension whose values to list
+    listing: object = None                        # the RunDimension whose values to list
     empty: bool = False                           # `date/from/{a}/` matches nothing
 
     @property
     def dimensions(self):
-        used = set(self.equals)
-        if self.sha1_prefix is not None:
-            used.add("sha1")
-        if self.scheduled_from is not None:
-            used.add("date")
-        return used
+        """The RunDimensions filtered on."""
+        return [*self.values, *([self.day] if self.day else [])]
 
 
 def parse_filter_path(segments, tz_name, today=None):
     run_filter = RunFilter()
     position = 0
     while position < len(segments):
-        name = ALIASES.get(segments[position], segments[position])
-        if name not in RUN_FIELDS or name in run_filter.dimensions:
+        dimension = BY_SEGMENT.get(segments[position])
+        if dimension is None or dimension in run_filter.dimensions:
             raise NotFound(f"no run filter {'/'.join(segments)}")
         if position + 1 == len(segments):
-            run_filter.listing = name
+            run_filter.listing = dimension
             return run_filter
         value = segments[position + 1]
         position += 2
-        if name == "sha1":
-            run_filter.sha1_prefix = value
-        elif name != "date":
-            run_filter.equals[name] = value
-        elif value != "from":
+        if dimension.match != DAY:
+            run_filter.values[dimension] = value
+            continue
+        run_filter.day = dimension
+        if value != "from":
             day = parse_date(value, tz_name, today)
             run_filter.scheduled_from = datetime.combine(day, time.min)
             run_filter.scheduled_to = datetime.combine(day, END_OF_DAY)

@@ -1,20 +1,19 @@
-"""Run filter routes, `/runs/queued/`: queries built from a RunFilter. A query on several fields
-names the index that serves it (a hint, by the most selective dimension), so no filter ever
-scans a collection, whatever the planner."""
-from ..db import SCHEDULED_ORDER, filter_index_name, prefix_condition
-from ..domain.filters import RUN_FIELDS
+"""Run filter routes, `/runs/queued/`: queries built from a RunFilter, whose dimensions
+(run_dimensions.py) say the field, the match and the index of each. A query names the index
+that serves it (by the most selective dimension), so no filter ever scans a collection,
+whatever the planner."""
+from ..db import SCHEDULED_INDEX, SCHEDULED_ORDER, prefix_condition
 from ..query_policy import BATCH_LIMIT
+from ..run_dimensions import DAY, PREFIX, RUN_DIMENSIONS
 
-# Which dimension's index to use when several filter at once: the most selective first.
-INDEX_PREFERENCE = ("sha1", "date", "user", "branch", "suite", "machine_type", "flavor", "status")
-ARRAY_FIELDS = ("sha1s", "flavors")
-DAY_OF_SCHEDULED = {"$dateToString": {"format": "%Y-%m-%d", "date": "$scheduled"}}
+
+def _day_of(field):
+    return {"$dateToString": {"format": "%Y-%m-%d", "date": f"${field}"}}
 
 
 def filter_query(run_filter, since=None):
-    query = {RUN_FIELDS[name]: value for name, value in run_filter.equals.items()}
-    if run_filter.sha1_prefix is not None:
-        query["sha1s"] = prefix_condition(run_filter.sha1_prefix)
+    query = {dimension.field: prefix_condition(value) if dimension.match == PREFIX else value
+             for dimension, value in run_filter.values.items()}
     scheduled = {}
     if run_filter.scheduled_from is not None:
         scheduled["$gte"] = run_filter.scheduled_from
@@ -27,12 +26,10 @@ def filter_query(run_filter, since=None):
     return query
 
 
-def filter_hint(run_filter):
+def filter_index(run_filter):
+    """The index of the most selective dimension filtered on (the first in RUN_DIMENSIONS)."""
     used = run_filter.dimensions
-    for name in INDEX_PREFERENCE:
-        if name in used:
-            return filter_index_name(RUN_FIELDS[name])
-    return filter_index_name("scheduled")
+    return min(used, key=RUN_DIMENSIONS.index).index if used else SCHEDULED_INDEX
 
 
 def filtered_runs(database, run_filter, skip=0, limit=None, since=None):
@@ -40,7 +37,7 @@ def filtered_runs(database, run_filter, skip=0, limit=None, since=None):
     if run_filter.empty or limit == 0:
         return []
     query = filter_query(run_filter, since)
-    cursor = (database.runs.find(query, **database.policy.hint(query, filter_hint(run_filter)))
+    cursor = (database.runs.find(query, **database.policy.hint(query, filter_index(run_filter)))
               .sort(SCHEDULED_ORDER))
     if limit is not None:
         cursor = cursor.skip(skip).limit(limit).batch_size(min(limit, BATCH_LIMIT))
@@ -53,19 +50,20 @@ def filter_values(database, run_filter):
     """Sorted distinct non-empty values of `run_filter.listing` among the matching runs."""
     if run_filter.empty:
         return []
-    field = RUN_FIELDS[run_filter.listing]
+    listing = run_filter.listing
+    field = listing.field
     query = filter_query(run_filter)
-    if not query and field != "scheduled":
+    if not query and listing.match != DAY:
         # Only the listed field: its index alone answers (a distinct scan on MongoDB).
         values = database.runs.distinct(field, {field: {"$gt": ""}})
     else:
         pipeline = [{"$match": query}]
-        if field in ARRAY_FIELDS:
+        if listing.array:
             pipeline.append({"$unwind": f"${field}"})
-        key = DAY_OF_SCHEDULED if field == "scheduled" else f"${field}"
+        key = _day_of(field) if listing.match == DAY else f"${field}"
         pipeline.append({"$group": {"_id": key}})
-        hint = {"hint": filter_index_name(field)} if not query else database.policy.hint(
-            query, filter_hint(run_filter))
+        hint = {"hint": listing.index} if not query else database.policy.hint(
+            query, filter_index(run_filter))
         values = [row["_id"] for row in database.runs.aggregate(
             pipeline, batchSize=BATCH_LIMIT, **hint)]
     return sorted(value for value in values if isinstance(value, str) and value)

@@ -4,7 +4,9 @@ served by an index; §8.2's slow queries were all scans).
 For each route shape, the MongoDB read commands the request sends (find, aggregate, distinct,
 captured with a pymongo CommandListener) are re-run through `explain` (queryPlanner verbosity)
 and the winning plan must not contain a COLLSCAN stage anywhere."""
+import contextlib
 import copy
+import itertools
 import json
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
@@ -12,6 +14,8 @@ from urllib.parse import quote
 import pytest
 
 from paddles_mongo.db import Database
+from paddles_mongo.query_policy import CHOICES
+from paddles_mongo.run_dimensions import RUN_DIMENSIONS
 from tests.integration.conftest import CommandRecorder, app_on_fresh_database, post_job
 
 READ_COMMANDS = ("find", "aggregate", "distinct")
@@ -61,27 +65,45 @@ def run_names():
 RUNS = run_names()
 
 
-@pytest.fixture(scope="module")
-def plans(mongo_server_uri):
+def fill(client):
+    for index, run in enumerate(RUNS):
+        for job in range(JOBS_PER_RUN):
+            number = index * JOBS_PER_RUN + job
+            post_job(client, run, {
+                "job_id": str(job + 1), "name": run,
+                "status": RUN_JOB_STATUSES[index % len(RUN_JOB_STATUSES)][job],
+                "sha1": sha1_of(number % 17), "flavor": FLAVORS[number % 3],
+                "branch": BRANCHES[index % 3], "suite": SUITES[index % 3],
+                "machine_type": MACHINE_TYPES[index % 3], "user": USERS[number % 5],
+                "description": f"{SUITES[index % 3]}/thrash/{number}"})
+
+
+@contextlib.contextmanager
+def explained_app(mongo_server_uri, query_policy="auto"):
     """(client, capture, explainer): an app whose database reports its read commands, and a
     second connection to the same database to explain them on."""
     capture = ReadCapture()
-    with app_on_fresh_database(mongo_server_uri, "test_plans", [capture]) as (client, settings):
-        for index, run in enumerate(RUNS):
-            for job in range(JOBS_PER_RUN):
-                number = index * JOBS_PER_RUN + job
-                post_job(client, run, {
-                    "job_id": str(job + 1), "name": run,
-                    "status": RUN_JOB_STATUSES[index % len(RUN_JOB_STATUSES)][job],
-                    "sha1": sha1_of(number % 17), "flavor": FLAVORS[number % 3],
-                    "branch": BRANCHES[index % 3], "suite": SUITES[index % 3],
-                    "machine_type": MACHINE_TYPES[index % 3], "user": USERS[number % 5],
-                    "description": f"{SUITES[index % 3]}/thrash/{number}"})
+    with app_on_fresh_database(mongo_server_uri, "test_plans", [capture],
+                               query_policy=query_policy) as (client, settings):
+        fill(client)
         explainer = Database(settings)
         try:
             yield client, capture, explainer
         finally:
             explainer.close()
+
+
+@pytest.fixture(scope="module")
+def plans(mongo_server_uri):
+    with explained_app(mongo_server_uri) as explained:
+        yield explained
+
+
+@pytest.fixture(scope="module", params=[choice for choice in CHOICES if choice != "auto"])
+def plans_by_policy(request, mongo_server_uri):
+    """`plans` under each query policy in turn (query_policy.py)."""
+    with explained_app(mongo_server_uri, request.param) as explained:
+        yield explained
 
 
 RUN = quote(RUNS[3])  # one running, one queued, one passed job
@@ -176,3 +198,64 @@ def test_route_reads_never_scan_a_collection(plans, url):
             assert not contains_collscan(plan), (
                 f"{url}: COLLSCAN for {json.dumps(explainable(command), default=str)}\n"
                 f"winning plan: {json.dumps(plan, default=str)}")
+
+
+# A value of each run filter dimension that the filled runs hold. A dimension added to
+# run_dimensions.py needs one here: the tests below cover every dimension of the table.
+DIMENSION_VALUES = {"sha1": "00", "date": "2024-03-01", "user": "alice", "branch": "main",
+                    "suite": "rados", "machine_type": "smithi", "flavor": "default",
+                    "status": "queued"}
+
+
+def index_names(node):
+    """The names of the indexes a plan reads."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "indexName":
+                yield value
+            else:
+                yield from index_names(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from index_names(item)
+
+
+def indexes_read(plans, url):
+    """The indexes the winning plans of the request's read commands use."""
+    client, capture, explainer = plans
+    capture.commands.clear()
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code, response.data)
+    assert response.get_json(), f"{url}: no data; the plan would prove nothing"
+    used = set()
+    for command in capture.commands:
+        explained = explainer.db.command("explain", explainable(command),
+                                         verbosity="queryPlanner")
+        for plan in winning_plans(explained):
+            assert not contains_collscan(plan), (url, json.dumps(plan, default=str))
+            used.update(index_names(plan))
+    return used
+
+
+def test_every_dimension_of_the_table_has_a_sample_value():
+    assert set(DIMENSION_VALUES) == {dimension.segment for dimension in RUN_DIMENSIONS}
+
+
+@pytest.mark.parametrize("dimension", RUN_DIMENSIONS, ids=lambda d: d.segment)
+def test_a_dimension_reads_its_own_index(plans_by_policy, dimension):
+    value = DIMENSION_VALUES[dimension.segment]
+    for url in (f"/runs/{dimension.segment}/{value}/", f"/runs/{dimension.segment}/"):
+        assert indexes_read(plans_by_policy, url) == {dimension.index}, url
+
+
+@pytest.mark.parametrize("first, second", itertools.permutations(RUN_DIMENSIONS, 2),
+                         ids=lambda d: d.segment)
+def test_a_chain_reads_the_index_of_its_most_selective_dimension(plans_by_policy, first,
+                                                                 second):
+    url = (f"/runs/{first.segment}/{DIMENSION_VALUES[first.segment]}/"
+           f"{second.segment}/{DIMENSION_VALUES[second.segment]}/")
+    client = plans_by_policy[0]
+    if not client.get(url).get_json():
+        pytest.fail(f"{url}: no run matches; pick DIMENSION_VALUES that meet")
+    intended = min(first, second, key=RUN_DIMENSIONS.index).index
+    assert indexes_read(plans_by_policy, url) == {intended}, url

@@ -1,0 +1,42 @@
+"""The run filter dimensions of `/runs/{dimension}/{value}/...`: the one table the filter routes
+(api/runs.py), the path grammar (domain/filters.py), the run indexes (db.INDEXES) and the
+choice of index for a query (services/run_filters.py) derive from.
+
+Adding a dimension is one row here, over a field the run documents hold (plus its tests):
+this gives the URLs `/runs/{segment}/`, `/runs/{segment}/{value}/...`, the index
+`{field}_scheduled` and its place in index choice."""
+from dataclasses import dataclass
+
+EQUAL = "equal"    # the field equals the value
+PREFIX = "prefix"  # the field (an array) holds a string starting with the value
+DAY = "day"        # the field (a date) falls on the day, or from/{a}/to/{b}
+
+
+@dataclass(frozen=True)
+class RunDimension:
+    segment: str           # in the URL
+    field: str             # of the run document
+    match: str = EQUAL
+    array: bool = False    # the field holds the values of all the run's jobs
+    aliases: tuple = ()    # other URL segments naming the same dimension
+
+    @property
+    def index(self):
+        """The run index serving this dimension, and the sort by `scheduled` with it."""
+        return "scheduled" if self.field == "scheduled" else f"{self.field}_scheduled"
+
+
+# Most selective first: when a chain filters on several dimensions, the first of them here
+# names the index the query uses. sha1 and flavor match *any job* of the run, through the
+# arrays of values its jobs hold, which the run document keeps exact.
+RUN_DIMENSIONS = (
+    RunDimension("sha1", "sha1s", match=PREFIX, array=True),
+    RunDimension("date", "scheduled", match=DAY),
+    RunDimension("user", "user"),
+    RunDimension("branch", "branch"),
+    RunDimension("suite", "suite"),
+    RunDimension("machine_type", "machine_type"),
+    # The original calls flavor `flavors` at the top level and `flavor` in chains.
+    RunDimension("flavor", "flavors", array=True, aliases=("flavors",)),
+    RunDimension("status", "status"),
+)

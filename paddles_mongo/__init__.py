@@ -6,7 +6,7 @@ from flask_smorest import Api
 from flask_swagger_ui import get_swaggerui_blueprint
 
 from .api import BLUEPRINTS
-from .api.support import Services
+from .api.support import AppState
 from .config import load_settings
 from .db import Database
 from .errors import register_error_handlers
@@ -88,7 +88,7 @@ def create_app(settings=None, database=None):
         OPENAPI_JSON_PATH="openapi.json",
     )
     app.wsgi_app = MergeSlashes(app.wsgi_app)
-    app.extensions["paddles"] = Services(
+    app.extensions["paddles"] = AppState(
         settings=settings,
         database=database or Database(settings),
         job_status_counter=JobStatusCounter(settings),

@@ -27,6 +27,7 @@ POSTED_ORDER = [("posted", DESCENDING), ("_id", DESCENDING)]
 RUN_JOBS_ORDER = [("posted", DESCENDING), ("seq", DESCENDING), ("_id", DESCENDING)]
 JOB_ID_ORDER = [("job_id", ASCENDING)]
 RUN_JOB_ID_INDEX = "run_job_id_unique"
+QUEUE_INDEX = "queue_status_priority"
 # Nodes and queues list in creation order: `seq`, numbered from a counter in the database
 # (services/creation_order.py), because ObjectIds from different processes do not order by
 # creation time; `_id` orders the rare document not numbered yet.
@@ -49,6 +50,11 @@ def prefix_condition(prefix):
 
 def node_index_name(field):
     return f"{field}_seq" if field != SEQ else SEQ
+
+
+def node_jobs_index_name(field):
+    """The index of a node's jobs (by hostname in `target_nodes`), newest `field` first."""
+    return f"target_nodes_{field}"
 
 
 def search_index_name(field):
@@ -77,10 +83,10 @@ INDEXES = {
         # Hostnames from `targets`: the job <-> node links, and node job history (newest
         # posted first; by last update for scripts/node-jobs).
         *(IndexModel([("target_nodes", ASCENDING), (field, DESCENDING), ("_id", DESCENDING)],
-                     name=f"target_nodes_{field}") for field in ("posted", "updated")),
+                     name=node_jobs_index_name(field)) for field in ("posted", "updated")),
         # Queues: pop_queue (by priority) and queued-job counts.
         IndexModel([("queue", ASCENDING), ("status", ASCENDING), ("priority", ASCENDING),
-                    ("_id", ASCENDING)], name="queue_status_priority"),
+                    ("_id", ASCENDING)], name=QUEUE_INDEX),
         IndexModel(POSTED_ORDER, name=search_index_name("posted")),
         # expire-jobs, and operators' "finished lately": stale jobs by status and last update.
         IndexModel([("status", ASCENDING), ("updated", ASCENDING)], name="status_updated"),

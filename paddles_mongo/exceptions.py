@@ -25,11 +25,6 @@ class NotFound(PaddlesError):
     default_message = "resource was not found"
 
 
-class TooLarge(PaddlesError):
-    status = 413
-    default_message = "request body is too large"
-
-
 class Unavailable(PaddlesError):
     status = 503
     default_message = "service unavailable"

@@ -2,8 +2,8 @@
 post_worker_init), every `repair_interval_seconds`: job writes whose request died between
 writing the job and counting it on its run (services/run_summary.py) are resolved once they are
 `stale_write_seconds` old, and nodes a dead request created without their creation number are
-numbered (services/creation_order.py). Every worker of every host runs them: each repair is a conditional
-update that only the first to get there applies, so they need no coordination."""
+numbered (services/creation_order.py). Every worker of every host runs them: each repair is a
+conditional update that only the first to get there applies, so they need no coordination."""
 import logging
 import threading
 from datetime import timedelta
@@ -52,15 +52,15 @@ class StaleWriteRepairs(threading.Thread):
 
 def start_repairs(app, worker_timeout=None):
     """Start the repairs of `app`'s database (None when `repair_interval_seconds` is 0)."""
-    services = app.extensions["paddles"]
-    settings = services.settings
+    state = app.extensions["paddles"]
+    settings = state.settings
     if settings.repair_interval_seconds <= 0:
         return None
     if worker_timeout and settings.stale_write_seconds <= worker_timeout:
         log.warning("stale_write_seconds (%d) should exceed the worker timeout (%d s): a slow "
                     "request's job write could be judged lost", settings.stale_write_seconds,
                     worker_timeout)
-    repairs = StaleWriteRepairs(services.database, settings.stale_write_seconds,
+    repairs = StaleWriteRepairs(state.database, settings.stale_write_seconds,
                                 settings.repair_interval_seconds)
     repairs.start()
     return repairs

@@ -2,24 +2,24 @@ from flask import jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..domain.nodes import machine_type_list, validate_lock_many
+from ..domain.nodes import machine_type_list
 from ..exceptions import InvalidInput
 from ..schemas.common import EmptySchema
 from ..schemas.jobs import JobSchema, job_to_json
-from ..schemas.nodes import (LOCK_MANY_REQUIRED, JobStatsQuery, LockManySchema,
+from ..schemas.nodes import (JobStatsQuery, LockManySchema,
                              LockSummarySchema, NodeCreateSchema, NodeJobsQuery,
                              NodeJsonSchema, NodeListQuery, NodeSchema, UnlockManySchema,
                              lock_summary, node_to_json)
 from ..services import nodes as node_service
 from ..timeformat import utcnow
-from .support import json_object_body, load, page_window, services
+from .support import app_state, json_object_body, page_window
 
 blp = Blueprint("nodes", __name__, url_prefix="/nodes",
                 description="Nodes: test machines, their locks and their job history")
 
 
 def nodes_json(nodes):
-    hosts = node_service.vm_hosts(services().database, nodes)
+    hosts = node_service.vm_hosts(app_state().database, nodes)
     return [node_to_json(node, hosts) for node in nodes]
 
 
@@ -45,15 +45,15 @@ class Nodes(MethodView):
             types = machine_type_list(machine_type)
             filters["machine_type"] = types if len(types) > 1 else types[0]
         skip, limit = page_window(count, page) if count else (0, None)
-        nodes = node_service.list_nodes(services().database, filters, skip, limit)
+        nodes = node_service.list_nodes(app_state().database, filters, skip, limit)
         return jsonify(nodes_json(nodes))
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": NodeCreateSchema}}})
     @blp.response(200, EmptySchema)
     def post(self):
         """Create a node (lock rules are not checked at creation)."""
-        data = load(NodeCreateSchema(), json_object_body())
-        node_service.create_node(services().database, data, utcnow())
+        data = NodeCreateSchema().load(json_object_body())
+        node_service.create_node(app_state().database, data, utcnow())
         return jsonify({})
 
 
@@ -65,12 +65,8 @@ def lock_many():
     of them, or none and 503 `only N nodes available`."""
     if request.method != "POST":
         only_methods("POST")
-    body = json_object_body()
-    missing = [key for key in LOCK_MANY_REQUIRED if key not in body]
-    if missing:
-        raise InvalidInput(f"must pass these fields: {', '.join(LOCK_MANY_REQUIRED)}")
-    lock_request = validate_lock_many(load(LockManySchema(), body))
-    return jsonify(nodes_json(node_service.lock_many(services().database, lock_request,
+    lock_request = LockManySchema().load(json_object_body())
+    return jsonify(nodes_json(node_service.lock_many(app_state().database, lock_request,
                                                      utcnow())))
 
 
@@ -82,13 +78,8 @@ def unlock_many():
     answered with its 400/403)."""
     if request.method != "POST":
         only_methods("POST")
-    body = json_object_body()
-    if set(body) != {"names", "locked_by"}:
-        raise InvalidInput("must pass these fields: names, locked_by")
-    if not isinstance(body["names"], list):
-        raise InvalidInput("'names' must be a list")
-    data = load(UnlockManySchema(), body)
-    nodes = node_service.unlock_many(services().database, data["names"], data["locked_by"],
+    data = UnlockManySchema().load(json_object_body())
+    nodes = node_service.unlock_many(app_state().database, data["names"], data["locked_by"],
                                      utcnow())
     return jsonify([lock_summary(node) for node in nodes])
 
@@ -100,17 +91,17 @@ class JobStats(MethodView):
         """{node: {status: count}} for jobs posted in the last `since_days` days, nodes with
         the fewest jobs first. Each worker answers the same query from its count of up to
         `job_stats_cache_seconds` ago."""
-        svc = services()
-        return jsonify(svc.job_stats.get_or_compute(
+        state = app_state()
+        return jsonify(state.job_stats.get_or_compute(
             (machine_type, since_days),
-            lambda: node_service.job_stats(svc.database, machine_type, since_days, utcnow())))
+            lambda: node_service.job_stats(state.database, machine_type, since_days, utcnow())))
 
 
 @blp.route("/machine_types/")
 class MachineTypes(MethodView):
     def get(self):
         """Sorted distinct machine types of the nodes."""
-        return jsonify(node_service.machine_types(services().database))
+        return jsonify(node_service.machine_types(app_state().database))
 
 
 @blp.route("/<node_name>/")
@@ -118,21 +109,21 @@ class Node(MethodView):
     @blp.response(200, NodeJsonSchema)
     def get(self, node_name):
         """One node; `vm_host` is the host's node, nested."""
-        return jsonify(nodes_json([node_service.get_node(services().database, node_name)])[0])
+        return jsonify(nodes_json([node_service.get_node(app_state().database, node_name)])[0])
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": NodeSchema}}})
     @blp.response(200, EmptySchema)
     def put(self, node_name):
         """Update inventory or lock fields; lock changes follow the same rules as /lock."""
-        data = load(NodeSchema(), json_object_body())
-        node_service.update_node(services().database, node_name, data, utcnow(),
+        data = NodeSchema().load(json_object_body())
+        node_service.update_node(app_state().database, node_name, data, utcnow(),
                                  missing_message="attempted to update a non-existent node")
         return jsonify({})
 
     @blp.response(200, EmptySchema)
     def delete(self, node_name):
         """Delete the node; its jobs stay, unlinked from it."""
-        node_service.delete_node(services().database, node_name)
+        node_service.delete_node(app_state().database, node_name)
         return jsonify({})
 
 
@@ -142,11 +133,11 @@ class Node(MethodView):
 def lock(node_name):
     """`locked: true` locks, `false` unlocks, absent or null only checks; other keys of the
     body are applied too. teuthology sends this without a Content-Type."""
-    database = services().database
+    database = app_state().database
     node_service.get_node(database, node_name)
     if request.method not in ("PUT", "POST"):
         only_methods("PUT", "POST")
-    data = load(NodeSchema(), json_object_body())
+    data = NodeSchema().load(json_object_body())
     return jsonify(lock_summary(node_service.update_node(database, node_name, data, utcnow())))
 
 
@@ -156,18 +147,18 @@ class NodeJobs(MethodView):
     @blp.response(200, JobSchema(many=True))
     def get(self, node_name, count=0, page=1, **filters):
         """Jobs that ran on the node, newest `posted` first; `count` 0 means all of them."""
-        svc = services()
-        node_service.get_node(svc.database, node_name)
+        state = app_state()
+        node_service.get_node(state.database, node_name)
         skip, limit = page_window(count, page) if count else (0, None)
-        jobs = node_service.node_jobs(svc.database, node_name, skip, limit,
+        jobs = node_service.node_jobs(state.database, node_name, skip, limit,
                                       job_name=filters.get("name"), status=filters.get("status"))
-        return jsonify([job_to_json(job, svc.settings) for job in jobs])
+        return jsonify([job_to_json(job, state.settings) for job in jobs])
 
 
 @blp.route("/<node_name>/job_stats/")
 class NodeJobStats(MethodView):
     def get(self, node_name):
         """Counts of the node's jobs by status, over all time (all seven statuses)."""
-        database = services().database
+        database = app_state().database
         node_service.get_node(database, node_name)
         return jsonify(node_service.node_job_stats(database, node_name))

@@ -9,7 +9,7 @@ from ..schemas.queues import (QUEUE_REQUIRED, QueueJsonSchema, QueueListQuery, Q
                               QueueStatsSchema, queue_to_json)
 from ..services import queues as queue_service
 from ..timeformat import utcnow
-from .support import json_object_body, load, request_body, services
+from .support import app_state, json_object_body, request_body
 
 blp = Blueprint("queue", __name__, url_prefix="/queue",
                 description="Queues: per machine type, with a pause window")
@@ -54,7 +54,7 @@ class Queues(MethodView):
         if machine_type and "|" in machine_type:
             machine_type = "multi"
         now = utcnow()
-        queues = queue_service.list_queues(services().database, machine_type, paused_by)
+        queues = queue_service.list_queues(app_state().database, machine_type, paused_by)
         return jsonify([queue_to_json(queue, now) for queue in queues])
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": QueueSchema}}})
@@ -62,8 +62,8 @@ class Queues(MethodView):
     def post(self):
         """Create a queue, paused already if `pause_duration` (seconds) and `paused_by` are
         given."""
-        data = load(QueueSchema(), json_object_body())
-        queue_service.create_queue(services().database, data, utcnow())
+        data = QueueSchema().load(json_object_body())
+        queue_service.create_queue(app_state().database, data, utcnow())
         return jsonify({})
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": QueueSchema}}})
@@ -71,8 +71,8 @@ class Queues(MethodView):
     def put(self):
         """Update a queue: pause it for `pause_duration` seconds (with `paused_by`), or
         un-pause it with `paused_until: null`."""
-        data = load(QueueSchema(), json_object_body())
-        queue_service.update_queue(services().database, data, utcnow())
+        data = QueueSchema().load(json_object_body())
+        queue_service.update_queue(app_state().database, data, utcnow())
         return jsonify({})
 
 
@@ -84,7 +84,7 @@ class Queues(MethodView):
 def pop_queue(path_queue=None):
     """The queued job of the queue with the smallest priority, or null. It stays queued (a
     peek, as in the original). A paused queue answers 503."""
-    database, settings = services().database, services().settings
+    database, settings = app_state().database, app_state().settings
     job = queue_service.next_job(database, queue_name(path_queue), utcnow())
     return jsonify(job_to_json(job, settings) if job else None)
 
@@ -95,7 +95,7 @@ def pop_queue(path_queue=None):
 @blp.response(200, QueueStatsSchema)
 def stats(path_queue=None):
     """How many jobs the queue holds, and its pause state when paused."""
-    database, now = services().database, utcnow()
+    database, now = app_state().database, utcnow()
     queue = queue_service.get_queue(database, queue_name(path_queue))
     body = queue_to_json(queue, now)
     if not body["paused"]:
@@ -110,8 +110,8 @@ def stats(path_queue=None):
 def queued_jobs():
     """Queued jobs of the queue named in the JSON body; with `run_name`, of that run instead;
     with `user`, only that user's."""
-    name = load(QueueSchema(), json_object_body())["queue"]
-    svc = services()
-    jobs = queue_service.queued_jobs(svc.database, name, parameter("run_name"),
+    name = QueueSchema().load(json_object_body())["queue"]
+    state = app_state()
+    jobs = queue_service.queued_jobs(state.database, name, parameter("run_name"),
                                      parameter("user"))
-    return jsonify([job_to_json(job, svc.settings) for job in jobs])
+    return jsonify([job_to_json(job, state.settings) for job in jobs])

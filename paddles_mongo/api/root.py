@@ -2,11 +2,11 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..db import index_drift
 from ..errors import DEFAULT_MESSAGES, envelope
 from ..exceptions import InvalidInput, Unavailable
 from ..metrics import exposition
-from .support import json_object_body, request_body, services
+from ..services.maintenance import missing_indexes
+from .support import app_state, json_object_body, request_body
 
 blp = Blueprint("root", __name__, description="Service root, health, metrics and the original's "
                 "error routes")
@@ -32,7 +32,7 @@ class Health(MethodView):
 class Ready(MethodView):
     def get(self):
         """Ready to serve: the database answers and every declared index exists; else 503."""
-        missing, unexpected, different = index_drift(services().database)
+        missing = missing_indexes(app_state().database)
         if missing:
             raise Unavailable(f"missing indexes: {', '.join(missing)}")
         return {"status": "ready"}

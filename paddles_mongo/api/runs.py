@@ -8,22 +8,14 @@ from ..schemas.jobs import job_to_json
 from ..domain.filters import BY_SEGMENT, parse_filter_path
 from ..schemas.queries import RunFilterQuery, RunListQuery
 from ..schemas.runs import (RUN_SELECTABLE_FIELDS, RunCreateSchema, RunSchema,
-                            RunWithJobsSchema, run_field_value, run_to_json)
+                            RunWithJobsSchema, run_to_json)
 from ..services import jobs as job_service
 from ..services import run_filters
 from ..services import runs as run_service
 from ..timeformat import day_start, utcnow
-from .support import json_object_body, load, page_window, requested_fields, services
+from .support import app_state, json_object_body, page_window, requested_fields, runs_json
 
 blp = Blueprint("runs", __name__, url_prefix="/runs", description="Runs: named batches of jobs")
-
-
-def runs_json(docs, fields):
-    """Run documents as JSON, or `fields` projections of them."""
-    settings = services().settings
-    if fields:
-        return [{name: run_field_value(doc, name, settings) for name in fields} for doc in docs]
-    return [run_to_json(doc, settings) for doc in docs]
 
 
 @blp.route("/")
@@ -32,14 +24,14 @@ class Runs(MethodView):
     @blp.response(200, RunSchema(many=True))
     def get(self, count=None, page=1, fields=""):
         """The latest runs, newest `posted` first (`count` defaults to 25)."""
-        svc = services()
+        state = app_state()
         names = requested_fields(fields, RUN_SELECTABLE_FIELDS) if fields else None
         if count is None:
-            count = svc.settings.default_latest_runs_count
+            count = state.settings.default_latest_runs_count
         if count == 0:
             return jsonify([])
         skip, limit = page_window(count, page)
-        runs = run_service.latest_runs(svc.database, skip, limit)
+        runs = run_service.latest_runs(state.database, skip, limit)
         return jsonify(runs_json(runs, names))
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": RunCreateSchema}}})
@@ -47,9 +39,9 @@ class Runs(MethodView):
     def post(self):
         """Create a run; user, suite, branch, machine type and scheduled time are parsed from
         its name. A taken name answers 400 `run with name NAME already exists`."""
-        svc = services()
-        data = load(RunCreateSchema(), json_object_body(), unknown="exclude")
-        run_service.create_run(svc.database, data["name"], utcnow(), svc.settings.timezone)
+        state = app_state()
+        data = RunCreateSchema().load(json_object_body(), unknown="exclude")
+        run_service.create_run(state.database, data["name"], utcnow(), state.settings.timezone)
         return jsonify({})
 
     @blp.doc(summary="Same as GET", description="Kept from the original's method fallback.")
@@ -66,16 +58,16 @@ class Run(MethodView):
     @blp.response(200, RunWithJobsSchema)
     def get(self, run_name):
         """The run with every job embedded (in job_id string order), as pulpito reads it."""
-        svc = services()
-        run = run_service.get_run(svc.database, run_name)
+        state = app_state()
+        run = run_service.get_run(state.database, run_name)
         key = (run["_id"], run.get("writes"))  # _id: a run deleted and made again is new
-        jobs = svc.run_pages.get(key)
+        jobs = state.run_pages.get(key)
         if jobs is None:
-            docs = job_service.run_jobs(svc.database, run_name, by_job_id=True)
-            jobs = orjson.dumps([job_to_json(job, svc.settings) for job in docs])
-            svc.run_pages.put(key, jobs)
+            docs = job_service.run_jobs(state.database, run_name, by_job_id=True)
+            jobs = orjson.dumps([job_to_json(job, state.settings) for job in docs])
+            state.run_pages.put(key, jobs)
         # The run's JSON with the (cached) encoded job list spliced in as its last key.
-        body = orjson.dumps(run_to_json(run, svc.settings))[:-1] + b',"jobs":' + jobs + b"}"
+        body = orjson.dumps(run_to_json(run, state.settings))[:-1] + b',"jobs":' + jobs + b"}"
         return Response(body, mimetype="application/json")
 
     @blp.doc(summary="Same as GET", description="Kept from the original's method fallback.")
@@ -88,14 +80,14 @@ class Run(MethodView):
 
     def head(self, run_name):
         """200 if the run exists, else 404: teuthology's existence check. One cheap lookup."""
-        if not run_service.run_exists(services().database, run_name):
+        if not run_service.run_exists(app_state().database, run_name):
             return "", 404
         return "", 200
 
     @blp.response(200, EmptySchema)
     def delete(self, run_name):
         """Delete the run and all its jobs (nodes stay)."""
-        run_service.delete_run(services().database, run_name)
+        run_service.delete_run(app_state().database, run_name)
         return jsonify({})
 
 
@@ -104,7 +96,7 @@ class QueuedRuns(MethodView):
     @blp.response(200, RunSchema(many=True))
     def get(self):
         """Runs with at least one queued job, oldest `scheduled` first (pulpito's queue)."""
-        return jsonify(runs_json(run_filters.queued_runs(services().database), None))
+        return jsonify(runs_json(run_filters.queued_runs(app_state().database), None))
 
 
 class RunFilter(MethodView):
@@ -114,18 +106,18 @@ class RunFilter(MethodView):
         """Runs matching a chain of filters (`/runs/branch/main/suite/rados/...`), newest
         `scheduled` first; or, when the path ends in a dimension, that dimension's distinct
         values among the matching runs. `date/from/A/to/B/` is unpaginated."""
-        svc = services()
+        state = app_state()
         segments = [dimension] + [segment for segment in rest.split("/") if segment]
-        run_filter = parse_filter_path(segments, svc.settings.timezone)
+        run_filter = parse_filter_path(segments, state.settings.timezone)
         if run_filter.listing:
-            return jsonify(run_filters.filter_values(svc.database, run_filter))
+            return jsonify(run_filters.filter_values(state.database, run_filter))
         if run_filter.date_range:
-            return jsonify(runs_json(run_filters.filtered_runs(svc.database, run_filter), None))
+            return jsonify(runs_json(run_filters.filtered_runs(state.database, run_filter), None))
         if count is None:
-            count = svc.settings.default_latest_runs_count
+            count = state.settings.default_latest_runs_count
         skip, limit = page_window(count, page)
-        docs = run_filters.filtered_runs(svc.database, run_filter, skip, limit,
-                                         day_start(since, svc.settings.timezone) if since else None)
+        docs = run_filters.filtered_runs(state.database, run_filter, skip, limit,
+                                         day_start(since, state.settings.timezone) if since else None)
         return jsonify(runs_json(docs, None))
 
 

@@ -1,18 +1,17 @@
-"""What every blueprint needs from a request: the app's services, the JSON body (parsed whatever
-the Content-Type says), `count`/`page` paging and `fields` projections."""
+"""What every blueprint needs from a request: the app's state (settings, database, caches), the
+JSON body (parsed whatever the Content-Type says), `count`/`page` paging, `fields` projections
+and run JSON."""
 import json
 from dataclasses import dataclass
 
 from flask import current_app, request
-from marshmallow import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..db import Database
 from ..config import Settings
-from ..errors import validation_message
 from ..exceptions import InvalidInput
 from ..metrics import JobStatusCounter
 from ..page_cache import PageCache, TimedAnswers
+from ..schemas.runs import run_field_value, run_to_json
 from ..storage import UnstorableValue, check_storable
 
 BAD_JSON = "could not decode JSON body"
@@ -20,16 +19,25 @@ INVALID_FIELD = "an invalid field was specified"
 
 
 @dataclass
-class Services:
+class AppState:
+    """What the app holds for its requests (built by create_app)."""
     settings: Settings
-    database: Database
+    database: object  # db.Database: reached by the blueprints only through services/
     job_status_counter: JobStatusCounter
     run_pages: PageCache
     job_stats: TimedAnswers
 
 
-def services():
+def app_state():
     return current_app.extensions["paddles"]
+
+
+def runs_json(docs, fields):
+    """Run documents as JSON, or `fields` projections of them."""
+    settings = app_state().settings
+    if fields:
+        return [{name: run_field_value(doc, name, settings) for name in fields} for doc in docs]
+    return [run_to_json(doc, settings) for doc in docs]
 
 
 def request_body():
@@ -64,13 +72,6 @@ def json_object_body():
     except UnstorableValue as error:
         raise InvalidInput(str(error)) from None
     return body
-
-
-def load(schema, data, **kwargs):
-    try:
-        return schema.load(data, **kwargs)
-    except ValidationError as error:
-        raise InvalidInput(validation_message(error.messages)) from None
 
 
 def page_window(count, page):

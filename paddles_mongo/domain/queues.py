@@ -3,9 +3,6 @@ from datetime import timedelta
 
 from ..exceptions import Forbidden, InvalidInput
 
-QUEUE_FIELDS = ("queue", "paused", "paused_by", "paused_since", "paused_until")
-
-
 def is_paused(queue, now):
     until = queue.get("paused_until")
     return until is not None and now <= until

@@ -3,8 +3,6 @@
 JOB_STATUSES = ("pass", "fail", "queued", "running", "dead", "unknown", "waiting")
 # The order the original emits `results` in.
 RESULT_STATUSES = ("queued", "pass", "running", "waiting", "fail", "dead", "unknown")
-RUN_STATUSES = ("empty", "queued", "running", "waiting", "unknown",
-                "finished pass", "finished fail", "finished dead")
 NO_JOBS = "none"  # sha1/flavor of a run without jobs, as the original reports them
 
 # The rules, first match wins, FALLBACK_RUN_STATUS when none does: (run status, test, job

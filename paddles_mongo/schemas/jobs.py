@@ -118,5 +118,17 @@ def job_field_value(doc, name, settings):
 JOB_JSON_FIELDS = ("log_href",) + SETTABLE_FIELDS + ("posted", "started", "updated")
 
 
+def stored_fields(names):
+    """The stored fields job_field_value needs for the JSON keys `names` (`?fields=`), so big
+    metadata is not read for nothing."""
+    stored = {"run", "job_id"}
+    for name in names:
+        if name == "id":
+            stored.add("_id")
+        elif name not in ("log_href", "href", "run_id", "run"):
+            stored.add(name)
+    return sorted(stored)
+
+
 def job_to_json(doc, settings):
     return {name: job_field_value(doc, name, settings) for name in JOB_JSON_FIELDS}

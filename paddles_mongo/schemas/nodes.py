@@ -1,7 +1,8 @@
 """Node documents: the keys a client may set (spec §4.3), lock requests, and node JSON."""
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, post_load, pre_load, validate
 
-from ..domain.nodes import LOCK_SUMMARY_FIELDS, NODE_FIELDS
+from ..domain.nodes import LOCK_SUMMARY_FIELDS, NODE_FIELDS, validate_lock_many
+from ..exceptions import InvalidInput
 from ..timeformat import format_datetime
 from .fields import Boolean, BooleanLiteral, Integer, Name, Text, WireDateTime
 from .queries import QuerySchema, count_field, page_field
@@ -67,8 +68,22 @@ LOCK_MANY_REQUIRED = ("count", "locked_by", "machine_type", "description")
 
 
 class LockManySchema(Schema):
+    """A lock_many body, checked as the original did, in its order: every required key
+    present, the types, then the lock rules (domain/nodes.validate_lock_many). Loads as a
+    LockManyRequest."""
+
     class Meta:
         unknown = EXCLUDE
+
+    @pre_load
+    def every_required_key(self, body, **_kwargs):
+        if any(key not in body for key in LOCK_MANY_REQUIRED):
+            raise InvalidInput(f"must pass these fields: {', '.join(LOCK_MANY_REQUIRED)}")
+        return body
+
+    @post_load
+    def lock_request(self, data, **_kwargs):
+        return validate_lock_many(data)
 
     count = Integer(allow_none=False, metadata={"description": "how many nodes, all or none"})
     locked_by = Text(allow_none=True)
@@ -80,6 +95,17 @@ class LockManySchema(Schema):
 
 
 class UnlockManySchema(Schema):
+    """An unlock_many body: exactly `names` (a list) and `locked_by`, as the original
+    required."""
+
+    @pre_load
+    def exactly_names_and_owner(self, body, **_kwargs):
+        if set(body) != {"names", "locked_by"}:
+            raise InvalidInput("must pass these fields: names, locked_by")
+        if not isinstance(body["names"], list):
+            raise InvalidInput("'names' must be a list")
+        return body
+
     names = fields.List(Text(), required=True)
     locked_by = Text(allow_none=True, required=True)
 

@@ -35,10 +35,11 @@ def find_job(database, run_name, job_id, projection=None):
     return job
 
 
-def run_jobs(database, run_name, status=None, projection=None, by_job_id=False):
+def run_jobs(database, run_name, status=None, fields=None, by_job_id=False):
     """The run's jobs, newest `posted` first, or in job_id order; only those with `status` if
-    given."""
+    given; only their stored `fields` if given."""
     query = {"run": run_name, **({"status": status} if status else {})}
+    projection = dict.fromkeys(fields, 1) if fields else None
     order = JOB_ID_ORDER if by_job_id else RUN_JOBS_ORDER
     return database.policy.run_jobs(database.jobs, RUN_JOB_ID_INDEX, query, projection, order)
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from pymongo import UpdateOne
 
-from ..db import SEQ, prefix_condition
+from ..db import SEQ, index_drift, node_jobs_index_name, prefix_condition, search_index_name
 from ..domain.jobs import plan_job_write, target_hostname
 from ..domain.nodes import new_node
 from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
@@ -261,7 +261,7 @@ def node_jobs(database, prefix, count):
     """The last `count` jobs (by `updated`) that ran on nodes whose name starts with `prefix`."""
     query = {"target_nodes": prefix_condition(prefix)}
     return list(database.jobs.find(query, {"run": 1, "job_id": 1, "updated": 1},
-                                   **database.policy.hint(query, "target_nodes_updated"))
+                                   **database.policy.hint(query, node_jobs_index_name("updated")))
                 .sort([("updated", -1), ("_id", -1)]).limit(count))
 
 
@@ -273,7 +273,7 @@ def node_stats(database, now, days, machine_type=None):
     if machine_type:
         query["machine_type"] = machine_type
     rows = []
-    for job in database.jobs.find(query, hint="posted").sort("_id", 1):
+    for job in database.jobs.find(query, hint=search_index_name("posted")).sort("_id", 1):
         runtime = (job["updated"] - job["started"]).total_seconds() if job.get("updated") else None
         duration = job.get("duration")
         rows.append({
@@ -302,3 +302,8 @@ def queue_stats(database, today, days):
                      "completed": completed,
                      "percent": round(100 * completed / scheduled, 1) if scheduled else 0.0})
     return rows
+
+
+def missing_indexes(database):
+    """The declared indexes (db.INDEXES) the database lacks, as `collection.index` names."""
+    return index_drift(database)[0]

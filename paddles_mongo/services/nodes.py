@@ -12,7 +12,7 @@ from datetime import timedelta
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from ..db import CREATION_ORDER, POSTED_ORDER, SEQ, node_index_name
+from ..db import CREATION_ORDER, POSTED_ORDER, SEQ, node_index_name, node_jobs_index_name
 from ..domain.nodes import check_lock_rules, new_node, plan_node_update
 from ..domain.runs import JOB_STATUSES
 from ..exceptions import InvalidInput, NotFound, Unavailable
@@ -198,7 +198,7 @@ def node_jobs(database, name, skip, limit, job_name=None, status=None):
         query["name"] = job_name
     if status:
         query["status"] = status
-    cursor = (database.jobs.find(query, **database.policy.hint(query, "target_nodes_posted"))
+    cursor = (database.jobs.find(query, **database.policy.hint(query, node_jobs_index_name("posted")))
               .sort(POSTED_ORDER).skip(skip).batch_size(BATCH_LIMIT))
     if limit:
         cursor = cursor.limit(limit)

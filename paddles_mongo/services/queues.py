@@ -1,7 +1,7 @@
 """Queues (the original's 2021 "paddles as queue backend"): pause windows and queued jobs."""
 from pymongo.errors import DuplicateKeyError
 
-from ..db import CREATION_ORDER, SEQ
+from ..db import CREATION_ORDER, QUEUE_INDEX, RUN_JOB_ID_INDEX, SEQ
 from ..domain.queues import is_paused, plan_queue_update
 from ..exceptions import InvalidInput, Unavailable
 from ..query_policy import BATCH_LIMIT
@@ -9,7 +9,6 @@ from . import creation_order
 
 WRITE_ATTEMPTS = 100
 NO_SUCH_QUEUE = "specified queue does not exist"
-QUEUE_INDEX = "queue_status_priority"
 
 
 def list_queues(database, name=None, paused_by=None):
@@ -74,7 +73,7 @@ def queued_jobs(database, name, run_name=None, user=None):
     ignored, as in the original), or of the queue's jobs by one `user`."""
     get_queue(database, name)
     if run_name:
-        query, hint = {"run": run_name, "status": "queued"}, "run_job_id_unique"
+        query, hint = {"run": run_name, "status": "queued"}, RUN_JOB_ID_INDEX
     else:
         query, hint = {"queue": name, "status": "queued"}, QUEUE_INDEX
         if user:

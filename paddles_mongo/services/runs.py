@@ -3,11 +3,11 @@
 from pymongo.errors import DuplicateKeyError
 
 from ..db import POSTED_ORDER
-
 from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
 from ..exceptions import InvalidInput, NotFound
 from ..timeformat import local_to_utc
 from .run_summary import new_run_summary
+
 
 def new_run(name, now, tz_name):
     parsed = parse_run_name(name)

@@ -261,53 +261,6 @@ def test_check(client):
     assert get_node(client, "crabs")["locked_by"] is None
 
 
-def test_lock(client):
-    create_node(client, "kittens", locked=False)
-    response = client.put("/nodes/kittens/lock", json={"locked": True, "locked_by": "me"})
-    assert response.status_code == 200
-    assert response.get_json()["locked"] is True
-    assert response.get_json()["locked_by"] == "me"
-
-
-def test_lock_no_owner(client):
-    create_node(client, "kittens", locked=False)
-    response = client.put("/nodes/kittens/lock", json={"locked": True})
-    assert_envelope(response, 400, "Cannot lock without specifying locked_by")
-
-
-def test_double_lock(client):
-    create_node(client, "kittens", locked=True, locked_by="me")
-    response = client.put("/nodes/kittens/lock", json={"locked": True, "locked_by": "me"})
-    assert_envelope(response, 403, "Cannot lock an already-locked node")
-
-
-def test_double_unlock(client):
-    create_node(client, "kittens", locked=False)
-    response = client.put("/nodes/kittens/lock", json={"locked": False, "locked_by": "me"})
-    assert_envelope(response, 403, "Cannot unlock an already-unlocked node")
-
-
-def test_unlock(client):
-    create_node(client, "ferrets", locked=True, locked_by="me")
-    response = client.put("/nodes/ferrets/lock", json={"locked": False, "locked_by": "me"})
-    assert response.status_code == 200
-    assert response.get_json()["locked"] is False
-    assert response.get_json()["locked_by"] is None
-
-
-def test_unlock_different_owner(client):
-    create_node(client, "minnows", locked=True, locked_by="someone")
-    response = client.put("/nodes/minnows/lock", json={"locked": False, "locked_by": "me"})
-    assert_envelope(response, 403, "Cannot unlock - locked_by values must match")
-
-
-def test_unlock_different_description(client):
-    create_node(client, "minnows", locked=True, locked_by="me", description="mine")
-    response = client.put("/nodes/minnows/lock", json={"locked": False, "locked_by": "me",
-                                                       "description": "not mine"})
-    assert_envelope(response, 403, "Cannot unlock - description values must match")
-
-
 def test_post_junk(client):
     assert_envelope(client.post("/nodes/", json={}), 400, NAME_REQUIRED)
 
@@ -371,33 +324,6 @@ def test_model_vm_host_relation_both_ways(client):
     guests = [node["name"] for node in node_list(client)
               if node["vm_host"] and node["vm_host"]["name"] == "host"]
     assert guests == ["guest1", "guest2"]
-
-
-def test_model_locked_since_set_on_lock(client):
-    create_node(client, "n", locked=False)
-    before = utcnow() - timedelta(milliseconds=2)  # the server keeps milliseconds
-    assert client.put("/nodes/n/lock", json={"locked": True, "locked_by": "me"}
-                      ).status_code == 200
-    after = utcnow()
-    locked_since = parse_time(get_node(client, "n")["locked_since"])
-    assert before <= locked_since <= after
-
-
-def test_model_locked_since_cleared_on_unlock(client):
-    create_node(client, "n", locked=False)
-    client.put("/nodes/n/lock", json={"locked": True, "locked_by": "me"})
-    assert get_node(client, "n")["locked_since"] is not None
-    assert client.put("/nodes/n/lock", json={"locked": False, "locked_by": "me"}
-                      ).status_code == 200
-    assert get_node(client, "n")["locked_since"] is None
-
-
-def test_model_double_lock_same_owner_without_description(client):
-    create_node(client, "n", locked=False)
-    assert client.put("/nodes/n/lock", json={"locked": True, "locked_by": "me"}
-                      ).status_code == 200
-    response = client.put("/nodes/n/lock", json={"locked": True, "locked_by": "me"})
-    assert_envelope(response, 403, "Cannot lock an already-locked node")
 
 
 # --- GET /nodes/: list, order, filters ------------------------------------------------------

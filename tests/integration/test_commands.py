@@ -47,12 +47,12 @@ def host(name):
     return f"{name}.{DOMAIN}"
 
 
-def post_job(client, run, job_id, **body):
+def create_job(client, run, job_id, **body):
     response = client.post(f"/runs/{run}/jobs/", json={"job_id": job_id, **body})
     assert response.status_code == 200, (response.status_code, response.data)
 
 
-def put_job(client, run, job_id, **body):
+def update_job(client, run, job_id, **body):
     response = client.put(f"/runs/{run}/jobs/{job_id}/", json=body)
     assert response.status_code == 200, (response.status_code, response.data)
 
@@ -199,7 +199,7 @@ PROGRESS_COMMANDS = [("expire-jobs", []), ("recount", []), ("dedupe", []), ("rep
 def test_progress_is_quiet_when_stderr_is_not_a_terminal(database, database_uri, client, name,
                                                          args):
     create_run(client, "quiet-run")
-    post_job(client, "quiet-run", "1", status="pass", success=True)
+    create_job(client, "quiet-run", "1", status="pass", success=True)
     result = run_script(name, database_uri, *args)
     ok(result)
     assert result.stderr == ""
@@ -337,7 +337,7 @@ def expire_lab(client, database):
     for run, jobs in lab.items():
         create_run(client, run)
         for job_id, body, _ in jobs:
-            post_job(client, run, job_id, **body)
+            create_job(client, run, job_id, **body)
         for job_id, _, updated in jobs:
             if updated is None:
                 database.jobs.update_one({"run": run, "job_id": job_id},
@@ -403,7 +403,7 @@ def test_expire_jobs_thresholds_are_options(client, database, database_uri):
                                 ("3", "waiting", timedelta(minutes=119)),
                                 ("4", "queued", timedelta(days=2)),
                                 ("5", "queued", timedelta(days=4))):
-        post_job(client, "thresholds", job_id, status=status)
+        create_job(client, "thresholds", job_id, status=status)
         set_job(database, "thresholds", job_id, updated=now - age)
     lines = ok(run_script("expire-jobs", database_uri, "--running", "120", "-q", "3"))
     assert lines == ["marked 2 jobs dead in 1 runs"]
@@ -428,7 +428,7 @@ def test_expire_jobs_dry_run_changes_nothing_and_reports_the_count(client, datab
 
 def test_expire_jobs_with_nothing_stale(client, database, database_uri):
     create_run(client, "fresh")
-    post_job(client, "fresh", "1", status="running")
+    create_job(client, "fresh", "1", status="running")
     before = snapshot(database)
     assert ok(run_script("expire-jobs", database_uri)) == ["marked 0 jobs dead in 0 runs"]
     assert snapshot(database) == before
@@ -440,14 +440,14 @@ def test_expire_jobs_with_nothing_stale(client, database, database_uri):
 
 def recount_lab(client, database):
     create_run(client, "a-pass")
-    post_job(client, "a-pass", "1", status="pass", success=True, sha1="aaa", flavor="default")
-    post_job(client, "a-pass", "2", status="pass", success=True, sha1="aaa", flavor="default")
+    create_job(client, "a-pass", "1", status="pass", success=True, sha1="aaa", flavor="default")
+    create_job(client, "a-pass", "2", status="pass", success=True, sha1="aaa", flavor="default")
     create_run(client, "b-fail")
-    post_job(client, "b-fail", "1", status="fail", success=False, sha1="bbb", flavor="default")
+    create_job(client, "b-fail", "1", status="fail", success=False, sha1="bbb", flavor="default")
     create_run(client, "c-queued")
-    post_job(client, "c-queued", "1", status="queued", sha1="ccc", flavor="crimson")
+    create_job(client, "c-queued", "1", status="queued", sha1="ccc", flavor="crimson")
     create_run(client, "d-running")
-    post_job(client, "d-running", "1", status="running", sha1="ddd", flavor="default")
+    create_job(client, "d-running", "1", status="running", sha1="ddd", flavor="default")
     create_run(client, "e-empty")
     # corruptions: a status, a sha1 list, a flavor list
     database.runs.update_one({"name": "a-pass"}, {"$set": {"status": "running"}})
@@ -530,7 +530,7 @@ def delete_lab(client):
     for run in ("doomed-run", "other-run"):
         create_run(client, run)
         for job_id in ("1", "2", "3"):
-            post_job(client, run, job_id, status="pass", success=True,
+            create_job(client, run, job_id, status="pass", success=True,
                      targets={f"ubuntu@{host('smithi001')}": "ssh-ed25519 AAAA"})
 
 
@@ -700,7 +700,7 @@ def reparse_lab(client, database):
         "user": "mallory", "suite": "other", "branch": "elsewhere",
         "scheduled": parsed[TAMPERED]["scheduled"] - timedelta(days=3)}})
     # a job's report corrects the run's suite/branch/machine_type (spec §5.1)
-    post_job(client, CORRECTED, "1", status="queued", suite="rbd:mirror",
+    create_job(client, CORRECTED, "1", status="queued", suite="rbd:mirror",
              branch="wip-yuri-testing-2026", machine_type="smithi")
     assert stored_run(database, CORRECTED)["machine_type"] == "smithi"
     database.runs.update_one({"name": NO_TIMESTAMP}, {"$set": {
@@ -754,8 +754,8 @@ def set_targets_lab(client, database):
             "3": ["burnupi005", "tala006", "saya007", "dubia008", "smithi009"],
             "5": ["smithi050"]}
     for job_id, names in jobs.items():
-        post_job(client, TARGET_RUN, job_id, status="running", targets=targets(*names))
-    post_job(client, TARGET_RUN, "4", status="queued")
+        create_job(client, TARGET_RUN, job_id, status="running", targets=targets(*names))
+    create_job(client, TARGET_RUN, "4", status="queued")
     for name in ("mira099", "plana100"):
         response = client.post("/nodes/", json={"name": host(name)})
         assert response.status_code == 200
@@ -814,7 +814,7 @@ def test_node_jobs_prefix_match_newest_updated_first(client, database, database_
                   ("run-x", "3", ["smithi010"], 0), ("run-x", "4", ["smithi001", "smithi002"], 3),
                   ("run-x", "5", ["mira001"], 2), ("run-y", "1", ["smithi001"], 4)]
     for run, job_id, names, hours in placements:
-        post_job(client, run, job_id, status="pass", success=True, targets=targets(*names))
+        create_job(client, run, job_id, status="pass", success=True, targets=targets(*names))
         set_job(database, run, job_id, updated=now - timedelta(hours=hours))
     assert ok(run_script("node-jobs", database_uri, "smithi00")) == [
         "run-x/2/", "run-x/4/", "run-y/1/", "run-x/1/"]
@@ -831,7 +831,7 @@ def test_node_jobs_prefix_match_newest_updated_first(client, database, database_
 def test_node_jobs_shows_ten_jobs_by_default(client, database, database_uri):
     now = utcnow()
     for number in range(12):
-        post_job(client, "busy-run", str(number), status="pass", success=True,
+        create_job(client, "busy-run", str(number), status="pass", success=True,
                  targets=targets("mira005"))
         set_job(database, "busy-run", str(number), updated=now - timedelta(minutes=number))
     assert ok(run_script("node-jobs", database_uri, "mira005")) == [
@@ -863,7 +863,7 @@ def node_stats_lab(client, database):
                     description=f"rados/job-{job_id}", duration=duration)
         if names:
             body["targets"] = targets(*names)
-        post_job(client, STATS_RUN, job_id, **body)
+        create_job(client, STATS_RUN, job_id, **body)
         posted = now - age
         started = posted + timedelta(seconds=wait) if wait is not None else None
         updated = started + timedelta(seconds=runtime) if started else posted
@@ -917,7 +917,7 @@ def test_queue_stats_one_line_per_day(client, database, database_uri):
     for name, (scheduled, statuses) in runs.items():
         create_run(client, name)
         for number, status in enumerate(statuses):
-            post_job(client, name, str(number), status=status)
+            create_job(client, name, str(number), status=status)
         database.runs.update_one({"name": name}, {"$set": {"scheduled": scheduled}})
     lines = ok(run_script("queue-stats", database_uri, "3"))
     rows = [QUEUE_LINE.match(line) for line in lines]

@@ -10,12 +10,9 @@ def stored(database):
     return database.runs.find_one({"name": RUN})
 
 
-def counted(database):
-    return run_summary.stored_summary(run_summary.summarize_runs(database, [RUN])[RUN])
-
-
 def assert_summary_exact(database):
-    assert not run_summary.summary_differs(stored(database), run_summary.summarize_runs(database, [RUN])[RUN])
+    recounted = run_summary.summarize_runs(database, [RUN])[RUN]
+    assert not run_summary.summary_differs(stored(database), recounted)
 
 
 def post(database, settings, job_id, **fields):

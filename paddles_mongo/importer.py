@@ -14,13 +14,12 @@ from pymongo import ReplaceOne, UpdateOne
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from .db import SEQ
+from .documents import METADATA_FIELDS, RUN_TIME_FIELDS, SETTABLE_FIELDS, TIME_FIELDS
 from .domain.jobs import target_hostname
 from .domain.nodes import NODE_FIELDS
-from .domain.runs import RESULT_STATUSES, result_key
 from .domain.runnames import PARSED_ATTRIBUTES
-from .schemas.jobs import METADATA_FIELDS, SETTABLE_FIELDS, TIME_FIELDS
-from .schemas.runs import RUN_TIME_FIELDS
-from .db import SEQ
+from .domain.runs import RESULT_STATUSES, result_key
 from .services import creation_order, run_summary
 from .services import runs as run_service
 from .storage import encode_keys

@@ -99,6 +99,17 @@ class QueuedRuns(MethodView):
         return jsonify(runs_json(run_filters.queued_runs(app_state().database), None))
 
 
+class RunFilterValues(MethodView):
+    @blp.arguments(RunFilterQuery, location="query", as_kwargs=True)
+    @blp.response(200, {"type": "array", "items": {"type": "string"}})
+    def get(self, dimension, **_paging):
+        """The dimension's distinct values among all runs, sorted (not paged; `count`, `page`
+        and `since` are read, and ignored)."""
+        state = app_state()
+        run_filter = parse_filter_path([dimension], state.settings.timezone)
+        return jsonify(run_filters.filter_values(state.database, run_filter))
+
+
 class RunFilter(MethodView):
     @blp.arguments(RunFilterQuery, location="query", as_kwargs=True)
     @blp.response(200, RunSchema(many=True))
@@ -126,6 +137,6 @@ class RunFilter(MethodView):
 # /runs/status/, each also followed by a chain (/runs/branch/main/suite/rados/...).
 for _segment in BY_SEGMENT:
     blp.route(f"/{_segment}/", endpoint=f"filter_{_segment}",
-              defaults={"dimension": _segment})(RunFilter)
+              defaults={"dimension": _segment})(RunFilterValues)
     blp.route(f"/{_segment}/<path:rest>", endpoint=f"filter_{_segment}_chain",
               defaults={"dimension": _segment})(RunFilter)

@@ -1,7 +1,10 @@
-"""The job document: which keys a client may set (the original's whitelist, spec §4.2), their
-types, and the JSON a job is rendered as."""
+"""The job document as requests send it (read by the kinds of documents.JOB_FIELDS, the
+original's whitelist) and the JSON a job is rendered as."""
 from marshmallow import EXCLUDE, Schema, fields, post_load, pre_load, validate
 
+from ..documents import (BOOLEAN, HOSTS, INTEGER, JOB_FIELDS, JOB_ID, JOB_SERVER_TIMES,
+                         METADATA, METADATA_FIELDS, SECONDS, SETTABLE_FIELDS, STATUS, TEXT,
+                         TIME_FIELDS, TIMESTAMP)
 from ..domain.runs import JOB_STATUSES
 from ..storage import decode_keys
 from ..timeformat import format_datetime
@@ -12,62 +15,27 @@ STATUS_CHOICES = validate.OneOf(
 NOT_EMPTY = validate.Length(min=1, error="job_id must not be empty")
 
 
-class JobSchema(Schema):
-    """Loads a job create/update body; documents the job JSON. Unknown keys are dropped and
-    `-` in keys reads as `_` (`nuke-on-error`), as in the original."""
+def _field(kind, description):
+    """The marshmallow field reading a request's value of a documents.JOB_FIELDS kind."""
+    options = {"metadata": {"description": description}} if description else {}
+    if kind == STATUS:  # may not be set to null, but a job created without one has none
+        return Text(validate=STATUS_CHOICES, metadata={"nullable": True})
+    if kind == JOB_ID:
+        return Text(allow_none=True, validate=NOT_EMPTY, **options)
+    return {
+        TEXT: Text, INTEGER: Integer, BOOLEAN: Boolean, METADATA: Json,
+        SECONDS: lambda **kwargs: Integer(round_fractions=True, **kwargs),
+        HOSTS: lambda **kwargs: Json(object_only=True, **kwargs),
+        TIMESTAMP: TeuthologyTimestamp,
+    }[kind](allow_none=True, **options)
+
+
+class JobBodySchema(Schema):
+    """Reads a job create/update body. Unknown keys are dropped and `-` in keys reads as `_`
+    (`nuke-on-error`), as in the original."""
 
     class Meta:
         unknown = EXCLUDE
-
-    log_href = fields.String(dump_only=True)
-    archive_path = Text(allow_none=True)
-    description = Text(allow_none=True)
-    duration = Integer(round_fractions=True, allow_none=True,
-                       metadata={"description": "seconds; fractions are rounded"})
-    email = Text(allow_none=True)
-    failure_reason = Text(allow_none=True)
-    flavor = Text(allow_none=True)
-    job_id = Text(allow_none=True, validate=NOT_EMPTY,
-                  metadata={"description": "assigned by the server when absent"})
-    kernel = Json(allow_none=True)
-    last_in_suite = Boolean(allow_none=True)
-    machine_type = Text(allow_none=True)
-    name = Text(allow_none=True, metadata={"description": "teuthology puts the run name here"})
-    nuke_on_error = Boolean(allow_none=True)
-    os_type = Text(allow_none=True)
-    os_version = Text(allow_none=True)
-    overrides = Json(allow_none=True)
-    owner = Text(allow_none=True)
-    pid = Text(allow_none=True)
-    roles = Json(allow_none=True)
-    sentry_event = Text(allow_none=True)
-    status = Text(validate=STATUS_CHOICES)
-    success = Boolean(allow_none=True)
-    branch = Text(allow_none=True)
-    seed = Integer(allow_none=True)
-    sha1 = Text(allow_none=True)
-    subset = Text(allow_none=True)
-    suite = Text(allow_none=True)
-    suite_branch = Text(allow_none=True)
-    suite_path = Text(allow_none=True)
-    suite_relpath = Text(allow_none=True)
-    suite_repo = Text(allow_none=True)
-    suite_sha1 = Text(allow_none=True)
-    targets = Json(object_only=True, allow_none=True,
-                   metadata={"description": "{'user@host': 'ssh host key'}; links the job to nodes"})
-    tasks = Json(allow_none=True)
-    timestamp = TeuthologyTimestamp(allow_none=True,
-                                    metadata={"description": "YYYY-MM-DD_HH:MM:SS in"})
-    teuthology_branch = Text(allow_none=True)
-    verbose = Boolean(allow_none=True)
-    pcp_grafana_url = Text(allow_none=True)
-    priority = Integer(allow_none=True, metadata={"description": "changes only while queued"})
-    user = Text(allow_none=True)
-    queue = Text(allow_none=True)
-    package_source = Text(allow_none=True)
-    posted = fields.String(dump_only=True)
-    started = fields.String(dump_only=True)
-    updated = LocalDateTime(metadata={"description": "server-local YYYY-MM-DD HH:MM:SS"})
 
     @pre_load
     def underscore_keys(self, data, **kwargs):
@@ -81,12 +49,17 @@ class JobSchema(Schema):
         return data
 
 
-# Keys a client sets, in the order the original emits them.
-SETTABLE_FIELDS = tuple(name for name, field in JobSchema._declared_fields.items()
-                        if not field.dump_only and name != "updated")
-METADATA_FIELDS = tuple(name for name in SETTABLE_FIELDS
-                        if isinstance(JobSchema._declared_fields[name], Json))
-TIME_FIELDS = ("timestamp", "posted", "started", "updated")
+# The job schema: loads a job body, documents the job JSON (keys in the order it emits them).
+JobSchema = JobBodySchema.from_dict({
+    "log_href": fields.String(dump_only=True),
+    **{name: _field(kind, description) for name, (kind, description) in JOB_FIELDS.items()},
+    "posted": fields.String(dump_only=True),
+    "started": fields.String(dump_only=True, allow_none=True),
+    # null until the job's first update; a client may set it but not to null
+    "updated": LocalDateTime(metadata={"description": "server-local YYYY-MM-DD HH:MM:SS",
+                                       "nullable": True}),
+}, name="JobSchema")
+
 # Stored attributes `?fields=` may name beyond the JSON keys: columns the original had but never
 # filled from requests (always null here), and the computed ones.
 EXTRA_SELECTABLE_FIELDS = ("id", "run_id", "repo", "teuthology_sha1", "sleep_before_teardown",
@@ -115,7 +88,7 @@ def job_field_value(doc, name, settings):
     return value
 
 
-JOB_JSON_FIELDS = ("log_href",) + SETTABLE_FIELDS + ("posted", "started", "updated")
+JOB_JSON_FIELDS = ("log_href", *SETTABLE_FIELDS, *JOB_SERVER_TIMES)
 
 
 def stored_fields(names):

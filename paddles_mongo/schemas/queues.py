@@ -22,6 +22,9 @@ class QueueSchema(Schema):
         min=0, error="pause_duration must be a non-negative number of seconds"))
 
 
+PAUSED_ONLY = "only when paused"
+
+
 class QueueJsonSchema(Schema):
     queue = fields.String()
     paused = fields.Boolean()
@@ -30,7 +33,12 @@ class QueueJsonSchema(Schema):
     paused_until = fields.String(allow_none=True)
 
 
-class QueueStatsSchema(QueueJsonSchema):
+class QueueStatsSchema(Schema):
+    queue = fields.String()
+    paused = fields.Boolean()
+    paused_by = fields.String(allow_none=True, metadata={"description": PAUSED_ONLY})
+    paused_since = fields.String(allow_none=True, metadata={"description": PAUSED_ONLY})
+    paused_until = fields.String(allow_none=True, metadata={"description": PAUSED_ONLY})
     queued_jobs = fields.Integer()
 
 

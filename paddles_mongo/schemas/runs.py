@@ -1,6 +1,7 @@
 """The run document: what a client sends to create one and the JSON a run is rendered as."""
 from marshmallow import Schema, fields
 
+from ..documents import RUN_TIME_FIELDS
 from ..domain.runs import NO_JOBS, RESULT_STATUSES
 from ..timeformat import format_datetime
 from .fields import Name
@@ -52,7 +53,6 @@ class RunWithJobsSchema(RunSchema):
 # Stored attributes `?fields=` may select (the original's columns, plus href and priority).
 RUN_SELECTABLE_FIELDS = ("id", "name", "status", "user", "scheduled", "suite", "branch",
                          "machine_type", "posted", "started", "updated", "href", "priority")
-RUN_TIME_FIELDS = ("scheduled", "posted", "started", "updated")
 
 
 def run_href(settings, name):

@@ -6,11 +6,11 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ..db import (JOB_ID_ORDER, POSTED_ORDER, RUN_JOB_ID_INDEX, RUN_JOBS_ORDER,
                   search_index_name)
+from ..documents import METADATA_FIELDS
 from ..domain.jobs import plan_job_write
 from ..domain.nodes import new_node
 from ..exceptions import InvalidInput, NotFound, Unavailable
 from ..query_policy import BATCH_LIMIT
-from ..schemas.jobs import METADATA_FIELDS
 from ..storage import encode_keys
 from . import creation_order, run_summary, runs
 

@@ -125,10 +125,12 @@ def write_concern_options(settings):
 
 
 class Database:
-    """One MongoClient per process (gunicorn workers each build their own after forking)."""
+    """One MongoClient per process (gunicorn workers each build their own after forking).
+    `client_factory` builds it from the URI and MongoClient's options: the tests' fast tier
+    passes an in-process stand-in (tests/conftest.py)."""
 
-    def __init__(self, settings, event_listeners=()):
-        self.client = MongoClient(
+    def __init__(self, settings, event_listeners=(), client_factory=MongoClient):
+        self.client = client_factory(
             settings.mongo_uri,
             serverSelectionTimeoutMS=settings.mongo_server_selection_timeout_ms,
             connectTimeoutMS=settings.mongo_connect_timeout_ms,

@@ -1,6 +1,13 @@
-"""Shared fixtures. Integration and end-to-end tests run against a real MongoDB wire server:
-the one at $PADDLES_TEST_MONGO_URI if set (CI starts one), otherwise a SecantusDB daemon this
-session starts on a free port."""
+"""Shared fixtures. Tests run on one of two backends (`--backend`):
+
+- `wire` (the default, the proof): a real MongoDB wire server, the one at
+  $PADDLES_TEST_MONGO_URI if set, otherwise a SecantusDB daemon this session starts on a free
+  port. Every test runs.
+- `mongomock` (the fast tier, `make test-fast`): the app's database is mongomock, in this
+  process. Tests that depend on the wire (the `wire` marker says why; any test asking for
+  `mongo_server_uri`, whose address other processes reach) are deselected.
+"""
+import dataclasses
 import os
 import shutil
 import socket
@@ -11,6 +18,7 @@ import time
 import uuid
 from pathlib import Path
 
+import mongomock_ng
 import pytest
 import requests
 from pymongo import MongoClient
@@ -19,6 +27,37 @@ from paddles_mongo import create_app
 from paddles_mongo.commands.serve import start_local_mongo, stop, wait_for_mongo
 from paddles_mongo.config import load_settings
 from paddles_mongo.db import Database, create_indexes
+
+
+BACKENDS = ("wire", "mongomock")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--backend", choices=BACKENDS, default="wire",
+                     help="the database the app's tests run on: a real wire server (default) "
+                          "or mongomock in-process (the fast tier; wire-only tests deselected)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "wire(reason): depends on a real MongoDB wire server (reason: what of it); "
+                   "deselected under --backend=mongomock")
+
+
+def needs_wire(item):
+    return (item.get_closest_marker("wire") is not None
+            or "mongo_server_uri" in getattr(item, "fixturenames", ()))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        marker = item.get_closest_marker("wire")
+        if marker is not None and not marker.kwargs.get("reason"):
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.wire needs reason=...")
+    if config.getoption("backend") == "mongomock":
+        deselected = [item for item in items if needs_wire(item)]
+        items[:] = [item for item in items if not needs_wire(item)]
+        config.hook.pytest_deselected(items=deselected)
 
 
 def free_port():
@@ -79,13 +118,39 @@ def mongo_server_uri():
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+@dataclasses.dataclass(frozen=True)
+class Backend:
+    """Where the app's databases live: `server_uri` (mongodb://host:port/, no database name),
+    `client_factory` (builds a client from a URI and MongoClient's options: Database's
+    `client_factory`), and the `query_policy` the app uses unless a test picks one."""
+    server_uri: str
+    client_factory: object
+    query_policy: str
+
+    def database(self, settings, event_listeners=()):
+        return Database(settings, event_listeners, client_factory=self.client_factory)
+
+    def drop_database(self, name):
+        with self.client_factory(self.server_uri) as client:
+            client.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def mongo_backend(request):
+    if request.config.getoption("backend") == "wire":
+        return Backend(request.getfixturevalue("mongo_server_uri"), MongoClient, "auto")
+    # Each mongomock client holds its own databases, freed with it: a test's database lives in
+    # its app's client. mongomock answers no buildInfo, which `auto` asks; it stands in for
+    # MongoDB, so the plain policy.
+    return Backend("mongodb://mongomock.invalid/", mongomock_ng.MongoClient, "mongodb")
+
+
 @pytest.fixture
-def database_uri(mongo_server_uri):
+def database_uri(mongo_backend):
     """A fresh, empty database for one test, dropped afterwards."""
     name = f"test_{uuid.uuid4().hex[:12]}"
-    yield f"{mongo_server_uri}{name}"
-    with MongoClient(mongo_server_uri) as client:
-        client.drop_database(name)
+    yield f"{mongo_backend.server_uri}{name}"
+    mongo_backend.drop_database(name)
 
 
 # Test modules whose routes the query policy shapes run under both (parametrize this name).
@@ -93,9 +158,9 @@ QUERY_POLICIES = ("mongodb", "secantusdb")
 
 
 @pytest.fixture
-def query_policy():
-    """The query_policy setting of the `settings` fixture: the server's own by default."""
-    return "auto"
+def query_policy(mongo_backend):
+    """The query_policy setting of the `settings` fixture: the backend's default."""
+    return mongo_backend.query_policy
 
 
 @pytest.fixture
@@ -105,8 +170,8 @@ def settings(database_uri, query_policy):
 
 
 @pytest.fixture
-def database(settings):
-    database = Database(settings)
+def database(settings, mongo_backend):
+    database = mongo_backend.database(settings)
     create_indexes(database)
     yield database
     database.close()

@@ -14,7 +14,7 @@ from pymongo import monitoring
 
 from paddles_mongo import create_app, timeformat
 from paddles_mongo.config import load_settings
-from paddles_mongo.db import Database, create_indexes
+from paddles_mongo.db import create_indexes
 from tests.helpers import JOB_KEYS, JOB_WHITELIST, RESULTS_KEYS, RUN_KEYS  # noqa: F401
 
 # §2.5: str(datetime) -- a space separator, ".ffffff" only when microseconds are non-zero.
@@ -205,13 +205,15 @@ class CommandRecorder(monitoring.CommandListener):
 
 
 @contextlib.contextmanager
-def app_on_fresh_database(mongo_server_uri, prefix, event_listeners=(), query_policy="auto"):
-    """For fixtures wider than one test: an app on a fresh database `<prefix>_<hex>` with its
-    indexes. Yields (test client, settings); drops the database afterwards."""
+def app_on_fresh_database(mongo_backend, prefix, event_listeners=(), query_policy=None):
+    """For fixtures wider than one test: an app on a fresh database `<prefix>_<hex>` of
+    `mongo_backend` with its indexes, using `query_policy` (by default the backend's). Yields
+    (test client, settings); drops the database afterwards."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    settings = load_settings(path=os.devnull, environ={}, mongo_uri=f"{mongo_server_uri}{name}",
-                             address=ADDRESS, query_policy=query_policy)
-    database = Database(settings, event_listeners=event_listeners)
+    settings = load_settings(path=os.devnull, environ={},
+                             mongo_uri=f"{mongo_backend.server_uri}{name}", address=ADDRESS,
+                             query_policy=query_policy or mongo_backend.query_policy)
+    database = mongo_backend.database(settings, event_listeners)
     try:
         create_indexes(database)
         yield create_app(settings, database).test_client(), settings

@@ -19,6 +19,8 @@ from paddles_mongo.timeformat import utcnow
 from tests.conftest import SCRIPTS, free_port, run_script
 from tests.integration.conftest import create_run
 
+pytestmark = pytest.mark.wire(reason="the scripts run in subprocesses, which reach the database over the wire")
+
 LINKS = sorted(entry.name for entry in SCRIPTS.iterdir() if entry.is_symlink())
 DOMAIN = "front.sepia.ceph.com"
 

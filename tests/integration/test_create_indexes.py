@@ -1,4 +1,6 @@
 """scripts/create-indexes creates every declared index, idempotently, and fails clearly."""
+import pytest
+
 import os
 import subprocess
 import sys
@@ -7,6 +9,8 @@ from pymongo import MongoClient
 
 from paddles_mongo.db import INDEXES
 from tests.conftest import free_port
+
+pytestmark = pytest.mark.wire(reason="the script runs in a subprocess, which reaches the database over the wire")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "scripts", "create-indexes")

@@ -8,6 +8,8 @@ from paddles_mongo import create_app
 from paddles_mongo.config import load_settings
 from tests.conftest import free_port
 
+pytestmark = pytest.mark.wire(reason="a database outage: pymongo's bounded wait for an unreachable server")
+
 RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
 
 

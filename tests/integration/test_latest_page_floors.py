@@ -7,15 +7,17 @@ from paddles_mongo.db import POSTED_ORDER
 from paddles_mongo.query_policy import MongoDBQueries
 from tests.integration.conftest import CommandRecorder, app_on_fresh_database, create_run
 
+pytestmark = pytest.mark.wire(reason="counts the commands sent (a CommandListener) and explains the query (explain)")
+
 RUN_COUNT = 40
 PAGE = 10
 
 
 @pytest.fixture
-def counted(mongo_server_uri):
+def counted(mongo_backend):
     """(client, database, get): `get(url)` answers (commands sent, JSON)."""
     listener = CommandRecorder()
-    with app_on_fresh_database(mongo_server_uri, "test_floors", [listener],
+    with app_on_fresh_database(mongo_backend, "test_floors", [listener],
                                query_policy="secantusdb") as (client, _):
         database = client.application.extensions["paddles"].database
         for index in range(RUN_COUNT):

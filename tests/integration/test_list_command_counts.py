@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import QUERY_POLICIES
 from tests.integration.conftest import CommandRecorder, app_on_fresh_database, post_job
 
+pytestmark = pytest.mark.wire(reason="counts the commands sent, with a pymongo CommandListener")
+
 PAGE_SIZES = (1, 10, 40)
 BULK = 45     # runs matching every "bulk" filter value below: more than the largest page
 OTHER = 10
@@ -17,11 +19,11 @@ SHA_BULK = "abd" + "0" * 37
 
 
 @contextlib.contextmanager
-def counting_client(mongo_server_uri, query_policy):
+def counting_client(mongo_backend, query_policy):
     """(client, commands): an app on a fresh database, and `commands(url)`: GET url (a 200),
     returning the names of the MongoDB commands it sent and the JSON it answered."""
     listener = CommandRecorder()
-    with app_on_fresh_database(mongo_server_uri, "test_counts", [listener],
+    with app_on_fresh_database(mongo_backend, "test_counts", [listener],
                                query_policy) as (client, _):
         def commands(url):
             listener.commands.clear()
@@ -43,11 +45,11 @@ def other_run(index):
 
 
 @pytest.fixture(scope="module", params=QUERY_POLICIES)
-def counted(mongo_server_uri, request):
+def counted(mongo_backend, request):
     """BULK runs (branch main, suite rados, machine type smithi, user alice, status queued,
     scheduled 2024-03-05, jobs with sha1s starting "ab" and flavors default and crimson) and
     OTHER runs that match none of those values."""
-    with counting_client(mongo_server_uri, request.param) as (client, commands):
+    with counting_client(mongo_backend, request.param) as (client, commands):
         for index in range(BULK):
             run = bulk_run(index)
             post_job(client, run, {"job_id": "1", "name": run, "status": "queued",
@@ -160,8 +162,8 @@ def add_distinct_runs(client, start, stop):
 
 
 @pytest.mark.parametrize("query_policy", QUERY_POLICIES)
-def test_unpaginated_lists_cost_the_same_for_1_10_and_40_rows(mongo_server_uri, query_policy):
-    with counting_client(mongo_server_uri, query_policy) as (client, commands):
+def test_unpaginated_lists_cost_the_same_for_1_10_and_40_rows(mongo_backend, query_policy):
+    with counting_client(mongo_backend, query_policy) as (client, commands):
         seen = {url: {} for url, _ in UNPAGINATED}
         created = 0
         for rows in (1, 10, 40):

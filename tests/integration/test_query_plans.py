@@ -13,10 +13,11 @@ from urllib.parse import quote
 
 import pytest
 
-from paddles_mongo.db import Database
 from paddles_mongo.query_policy import CHOICES
 from paddles_mongo.run_dimensions import RUN_DIMENSIONS
 from tests.integration.conftest import CommandRecorder, app_on_fresh_database, post_job
+
+pytestmark = pytest.mark.wire(reason="explains the queries sent (explain): the server's query plans")
 
 READ_COMMANDS = ("find", "aggregate", "distinct")
 SESSION_KEYS = ("lsid", "$db", "$clusterTime", "$readPreference", "txnNumber",
@@ -79,14 +80,14 @@ def fill(client):
 
 
 @contextlib.contextmanager
-def explained_app(mongo_server_uri, query_policy="auto"):
+def explained_app(mongo_backend, query_policy="auto"):
     """(client, capture, explainer): an app whose database reports its read commands, and a
     second connection to the same database to explain them on."""
     capture = ReadCapture()
-    with app_on_fresh_database(mongo_server_uri, "test_plans", [capture],
+    with app_on_fresh_database(mongo_backend, "test_plans", [capture],
                                query_policy=query_policy) as (client, settings):
         fill(client)
-        explainer = Database(settings)
+        explainer = mongo_backend.database(settings)
         try:
             yield client, capture, explainer
         finally:
@@ -94,15 +95,15 @@ def explained_app(mongo_server_uri, query_policy="auto"):
 
 
 @pytest.fixture(scope="module")
-def plans(mongo_server_uri):
-    with explained_app(mongo_server_uri) as explained:
+def plans(mongo_backend):
+    with explained_app(mongo_backend) as explained:
         yield explained
 
 
 @pytest.fixture(scope="module", params=[choice for choice in CHOICES if choice != "auto"])
-def plans_by_policy(request, mongo_server_uri):
+def plans_by_policy(request, mongo_backend):
     """`plans` under each query policy in turn (query_policy.py)."""
-    with explained_app(mongo_server_uri, request.param) as explained:
+    with explained_app(mongo_backend, request.param) as explained:
         yield explained
 
 

@@ -1,6 +1,10 @@
 """`query_policy: auto` asks the server which it is, once per process."""
+import pytest
+
 from paddles_mongo.db import Database
 from tests.integration.conftest import CommandRecorder
+
+pytestmark = pytest.mark.wire(reason="auto asks the server's buildInfo, which mongomock does not answer; counts commands with a CommandListener")
 
 
 def test_auto_picks_the_policy_from_the_server_once(settings):

@@ -152,9 +152,9 @@ def assert_date_error(response):
 # --- fixtures -------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def dataset(mongo_server_uri):
+def dataset(mongo_backend):
     """A test client on a database holding RUNS (read-only; shared by this module)."""
-    with app_on_fresh_database(mongo_server_uri, "test_filters") as (client, _settings):
+    with app_on_fresh_database(mongo_backend, "test_filters") as (client, _settings):
         for run in RUNS:
             add_run(client, run)
         yield client

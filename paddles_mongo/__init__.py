@@ -71,16 +71,16 @@ def add_cors_headers(response):
 def create_app(settings=None, database=None):
     """The only place the application is assembled. `settings` default to config file +
     environment; `database` defaults to a client for `settings.mongo_uri`."""
-    settings = settings or load_settings()
-    configure_logging(settings)
-    if settings.sentry_dsn:
-        import sentry_sdk
-        sentry_sdk.init(settings.sentry_dsn, traces_sample_rate=0.1)
+    app = assemble_app()
+    bind_app(app, settings or load_settings(), database)
+    return app
 
+
+def assemble_app():
+    """The routes, their OpenAPI document, the handlers: the same for any settings."""
     app = PaddlesFlask(__name__)
     app.url_map.strict_slashes = False  # resource URLs work with and without the slash
     app.config.update(
-        MAX_CONTENT_LENGTH=settings.max_content_length,
         API_TITLE="paddles-mongo",
         API_VERSION=__version__,
         OPENAPI_VERSION="3.0.3",
@@ -88,13 +88,6 @@ def create_app(settings=None, database=None):
         OPENAPI_JSON_PATH="openapi.json",
     )
     app.wsgi_app = MergeSlashes(app.wsgi_app)
-    app.extensions["paddles"] = AppState(
-        settings=settings,
-        database=database or Database(settings),
-        job_status_counter=JobStatusCounter(settings),
-        run_pages=PageCache(settings.run_page_cache_mb * 1024 * 1024),
-        job_stats=TimedAnswers(settings.job_stats_cache_seconds),
-    )
     api = Api(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
@@ -106,3 +99,22 @@ def create_app(settings=None, database=None):
     app.after_request(finish_request)
     app.after_request(add_cors_headers)
     return app
+
+
+def bind_app(app, settings, database=None):
+    """Everything of `app` that `settings` decide, and its database (by default a client for
+    `settings.mongo_uri`), with state of its own (caches, counters). Binding an app again
+    gives it all anew: the tests' fast tier binds one app to each test's settings, as
+    assembling costs more than most tests."""
+    configure_logging(settings)
+    if settings.sentry_dsn:
+        import sentry_sdk
+        sentry_sdk.init(settings.sentry_dsn, traces_sample_rate=0.1)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
+    app.extensions["paddles"] = AppState(
+        settings=settings,
+        database=database or Database(settings),
+        job_status_counter=JobStatusCounter(settings),
+        run_pages=PageCache(settings.run_page_cache_mb * 1024 * 1024),
+        job_stats=TimedAnswers(settings.job_stats_cache_seconds),
+    )

@@ -23,7 +23,7 @@ import pytest
 import requests
 from pymongo import MongoClient
 
-from paddles_mongo import create_app
+from paddles_mongo import assemble_app, bind_app, create_app
 from paddles_mongo.commands.serve import start_local_mongo, stop, wait_for_mongo
 from paddles_mongo.config import load_settings
 from paddles_mongo.db import Database, create_indexes
@@ -126,6 +126,15 @@ class Backend:
     server_uri: str
     client_factory: object
     query_policy: str
+    # The fast tier binds one app to each test (bind_app): assembling one costs more than most
+    # tests. The wire tier assembles each test its own, as a server starts.
+    reused_app: object = None
+
+    def app(self, settings, database):
+        if self.reused_app is None:
+            return create_app(settings, database)
+        bind_app(self.reused_app, settings, database)
+        return self.reused_app
 
     def database(self, settings, event_listeners=()):
         return Database(settings, event_listeners, client_factory=self.client_factory)
@@ -142,7 +151,8 @@ def mongo_backend(request):
     # Each mongomock client holds its own databases, freed with it: a test's database lives in
     # its app's client. mongomock answers no buildInfo, which `auto` asks; it stands in for
     # MongoDB, so the plain policy.
-    return Backend("mongodb://mongomock.invalid/", mongomock_ng.MongoClient, "mongodb")
+    return Backend("mongodb://mongomock.invalid/", mongomock_ng.MongoClient, "mongodb",
+                   reused_app=assemble_app())
 
 
 @pytest.fixture
@@ -178,8 +188,8 @@ def database(settings, mongo_backend):
 
 
 @pytest.fixture
-def app(settings, database):
-    return create_app(settings, database)
+def app(settings, database, mongo_backend):
+    return mongo_backend.app(settings, database)
 
 
 @pytest.fixture

@@ -60,6 +60,16 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=deselected)
 
 
+# Why tests need the wire server: the reasons several modules share.
+COUNTS_COMMANDS = pytest.mark.wire(reason="counts the commands sent, with a CommandListener")
+RUNS_SCRIPTS = pytest.mark.wire(
+    reason="runs the scripts in subprocesses, which reach the database over the wire")
+OUTAGE = pytest.mark.wire(reason="a database outage: pymongo's wait for an unreachable server")
+FIRST_OF_MISSING = pytest.mark.wire(
+    reason="mongomock's $first skips documents without the field (MongoDB's answers null): "
+           "the recount of a run whose first job has no sha1 or flavor differs")
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

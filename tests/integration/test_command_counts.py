@@ -4,11 +4,10 @@ import pytest
 
 from paddles_mongo import create_app
 from paddles_mongo.db import Database, create_indexes
-from tests.conftest import QUERY_POLICIES
+from tests.conftest import COUNTS_COMMANDS, QUERY_POLICIES
 from tests.integration.conftest import CommandRecorder
 
-pytestmark = [pytest.mark.parametrize("query_policy", QUERY_POLICIES),
-              pytest.mark.wire(reason="counts the commands sent, with a pymongo CommandListener")]
+pytestmark = [pytest.mark.parametrize("query_policy", QUERY_POLICIES), COUNTS_COMMANDS]
 
 RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
 

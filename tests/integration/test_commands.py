@@ -16,10 +16,10 @@ from paddles_mongo.commands import COMMANDS
 from paddles_mongo.db import INDEXES
 from paddles_mongo.services.runs import new_run
 from paddles_mongo.timeformat import utcnow
-from tests.conftest import SCRIPTS, free_port, run_script
+from tests.conftest import RUNS_SCRIPTS, SCRIPTS, free_port, run_script
 from tests.integration.conftest import create_run
 
-pytestmark = pytest.mark.wire(reason="the scripts run in subprocesses, which reach the database over the wire")
+pytestmark = RUNS_SCRIPTS
 
 LINKS = sorted(entry.name for entry in SCRIPTS.iterdir() if entry.is_symlink())
 DOMAIN = "front.sepia.ceph.com"

@@ -1,16 +1,15 @@
 """scripts/create-indexes creates every declared index, idempotently, and fails clearly."""
-import pytest
-
 import os
 import subprocess
 import sys
 
+import pytest
 from pymongo import MongoClient
 
 from paddles_mongo.db import INDEXES
-from tests.conftest import free_port
+from tests.conftest import RUNS_SCRIPTS, free_port
 
-pytestmark = pytest.mark.wire(reason="the script runs in a subprocess, which reaches the database over the wire")
+pytestmark = RUNS_SCRIPTS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "scripts", "create-indexes")

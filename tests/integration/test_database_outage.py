@@ -6,9 +6,9 @@ import pytest
 
 from paddles_mongo import create_app
 from paddles_mongo.config import load_settings
-from tests.conftest import free_port
+from tests.conftest import OUTAGE, free_port
 
-pytestmark = pytest.mark.wire(reason="a database outage: pymongo's bounded wait for an unreachable server")
+pytestmark = OUTAGE
 
 RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
 

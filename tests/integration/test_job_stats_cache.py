@@ -1,15 +1,14 @@
 """`GET /nodes/job_stats/` counts every job of its period, so each worker answers the same query
 from its count of up to `job_stats_cache_seconds` ago (0: a count on every request)."""
-import pytest
-
 import os
 
 from paddles_mongo import create_app
 from paddles_mongo.config import load_settings
 from paddles_mongo.db import Database, create_indexes
+from tests.conftest import COUNTS_COMMANDS
 from tests.integration.conftest import CommandRecorder, post_job
 
-pytestmark = pytest.mark.wire(reason="counts the commands sent, with a pymongo CommandListener")
+pytestmark = COUNTS_COMMANDS
 
 RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
 TARGETS = {"ubuntu@smithi001.front.sepia.ceph.com": "ssh-ed25519 AAAA"}

@@ -5,9 +5,10 @@ import pytest
 
 from paddles_mongo.db import POSTED_ORDER
 from paddles_mongo.query_policy import MongoDBQueries
+from tests.conftest import COUNTS_COMMANDS
 from tests.integration.conftest import CommandRecorder, app_on_fresh_database, create_run
 
-pytestmark = pytest.mark.wire(reason="counts the commands sent (a CommandListener) and explains the query (explain)")
+pytestmark = [COUNTS_COMMANDS, pytest.mark.wire(reason="explains the query: the server's plan")]
 
 RUN_COUNT = 40
 PAGE = 10

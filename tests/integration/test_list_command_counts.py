@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.conftest import QUERY_POLICIES
+from tests.conftest import COUNTS_COMMANDS, QUERY_POLICIES
 from tests.integration.conftest import CommandRecorder, app_on_fresh_database, post_job
 
-pytestmark = pytest.mark.wire(reason="counts the commands sent, with a pymongo CommandListener")
+pytestmark = COUNTS_COMMANDS
 
 PAGE_SIZES = (1, 10, 40)
 BULK = 45     # runs matching every "bulk" filter value below: more than the largest page

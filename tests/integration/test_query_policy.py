@@ -4,7 +4,7 @@ import pytest
 from paddles_mongo.db import Database
 from tests.integration.conftest import CommandRecorder
 
-pytestmark = pytest.mark.wire(reason="auto asks the server's buildInfo, which mongomock does not answer; counts commands with a CommandListener")
+pytestmark = pytest.mark.wire(reason="`auto` asks buildInfo, which mongomock does not answer")
 
 
 def test_auto_picks_the_policy_from_the_server_once(settings):

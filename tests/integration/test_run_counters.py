@@ -8,6 +8,7 @@ from paddles_mongo.domain.runs import JOB_STATUSES
 from paddles_mongo.exceptions import InvalidInput
 from paddles_mongo.services import jobs, run_summary
 from paddles_mongo.timeformat import utcnow
+from tests.conftest import FIRST_OF_MISSING
 
 RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
 SHA1S = ("aaa", "bbb", "$ccc", "d.d", None)
@@ -31,6 +32,7 @@ def random_fields(rng):
     return fields
 
 
+@FIRST_OF_MISSING
 @pytest.mark.parametrize("seed", range(3))
 def test_any_sequence_of_job_writes_keeps_the_run_summary_exact(database, settings, seed):
     rng = random.Random(seed)

@@ -11,7 +11,7 @@ from pymongo.errors import AutoReconnect
 from paddles_mongo.exceptions import Unavailable
 from paddles_mongo.services import jobs, maintenance, run_summary
 from paddles_mongo.timeformat import utcnow
-from tests.conftest import QUERY_POLICIES
+from tests.conftest import FIRST_OF_MISSING, QUERY_POLICIES
 
 RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
 LATER = timedelta(hours=1)  # a `stale_before` that makes every entry stale
@@ -117,6 +117,7 @@ def test_an_update_that_died_before_writing_the_job_is_dropped(
     assert_summary_exact(database)
 
 
+@FIRST_OF_MISSING
 def test_a_creation_that_died_before_counting_is_counted(database, settings,
                                                          die_before_counting):
     post(database, settings, "1", status="queued")

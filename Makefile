@@ -2,7 +2,7 @@
 VENV ?= .venv
 PYTHON ?= python3
 
-.PHONY: install run test openapi
+.PHONY: install run test test-fast openapi
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,16 @@ install: $(VENV)/.installed
 run: install
 	$(VENV)/bin/paddles-mongo serve-local
 
+# The whole suite on the real wire server (the proof), then the fast tier.
 test: install
 	$(VENV)/bin/python -m pytest -v tests
+	$(MAKE) test-fast
+
+# The fast tier: unit, integration and docs tests in-process on mongomock (wire-only tests,
+# marked `wire`, deselected).
+test-fast: install
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider -W "ignore::UserWarning:mongomock_ng.*" \
+		--backend=mongomock tests/unit tests/integration tests/docs
 
 # docs/openapi.json is what the code documents (tests/integration/test_openapi.py checks it).
 openapi: install

@@ -24,6 +24,8 @@ MONGOSH = MONGOSH_PREFIX / "bin" / "mongosh"
 INSTALL_TIMEOUT = 600
 RUN_TIMEOUT = 60
 
+pytestmark = pytest.mark.wire(reason="mongosh, another process, reaches the database over the wire")
+
 FENCE = re.compile(r"^```(\w*)\s*$")
 HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*$")
 

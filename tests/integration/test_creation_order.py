@@ -8,7 +8,7 @@ from bson import ObjectId
 from paddles_mongo.domain.nodes import NODE_FIELDS, new_node
 from paddles_mongo.repairs import StaleWriteRepairs
 from paddles_mongo.services import creation_order
-from tests.conftest import run_script
+from tests.conftest import RUNS_SCRIPTS, run_script
 from tests.integration.conftest import create_node
 
 SECOND = datetime(2026, 12, 4, 2, 0, 0, tzinfo=timezone.utc)
@@ -69,6 +69,7 @@ def test_nodes_a_job_creates_are_numbered_in_the_order_of_its_targets(client, da
     assert sorted(node["seq"] for node in database.nodes.find()) == [1, 2, 3, 4]
 
 
+@RUNS_SCRIPTS
 def test_create_indexes_numbers_nodes_stored_without_a_number_in_object_id_order(
         database_uri, database, client):
     create_node(client, "numbered")
@@ -94,6 +95,7 @@ def test_create_indexes_numbers_nodes_stored_without_a_number_in_object_id_order
     assert run_script("create-indexes", database_uri, "--check").returncode == 0
 
 
+@RUNS_SCRIPTS
 def test_create_indexes_drops_the_node_indexes_it_replaced(database_uri, database):
     database.nodes.create_index([("machine_type", 1), ("_id", 1)], name="machine_type_id")
     result = run_script("create-indexes", database_uri)

@@ -249,7 +249,7 @@ def test_a_dimension_reads_its_own_index(plans_by_policy, dimension):
         assert indexes_read(plans_by_policy, url) == {dimension.index}, url
 
 
-@pytest.mark.parametrize("first, second", itertools.permutations(RUN_DIMENSIONS, 2),
+@pytest.mark.parametrize("first, second", list(itertools.permutations(RUN_DIMENSIONS, 2)),
                          ids=lambda d: d.segment)
 def test_a_chain_reads_the_index_of_its_most_selective_dimension(plans_by_policy, first,
                                                                  second):

@@ -11,6 +11,7 @@ import sys
 
 import paddles_mongo
 from paddles_mongo.run_dimensions import RUN_DIMENSIONS
+from tests.conftest import RUNS_SCRIPTS
 
 TABLE_END = "\n    RunDimension(\"status\", \"status\"),\n)\n"
 NEW_ROW = "    RunDimension(\"os_type\", \"os_type\"),\n"
@@ -65,6 +66,7 @@ def package_with_a_new_dimension(directory):
     return directory
 
 
+@RUNS_SCRIPTS
 def test_a_dimension_added_to_the_table_gets_its_routes_index_and_plan(database_uri,
                                                                      tmp_path):
     directory = package_with_a_new_dimension(tmp_path)

@@ -23,8 +23,8 @@ test: install
 # The fast tier: unit, integration and docs tests in-process on mongomock (wire-only tests,
 # marked `wire`, deselected).
 test-fast: install
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider -W "ignore::UserWarning:mongomock_ng.*" \
-		--backend=mongomock tests/unit tests/integration tests/docs
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --backend=mongomock \
+		tests/unit tests/integration tests/docs
 
 # docs/openapi.json is what the code documents (tests/integration/test_openapi.py checks it).
 openapi: install

@@ -42,6 +42,9 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "wire(reason): depends on a real MongoDB wire server (reason: what of it); "
                    "deselected under --backend=mongomock")
+    if config.getoption("backend") == "mongomock":
+        # mongomock-ng warns at every option it accepts and ignores (hint, batch sizes).
+        config.addinivalue_line("filterwarnings", "ignore:.*mongomock-ng:UserWarning")
 
 
 def needs_wire(item):

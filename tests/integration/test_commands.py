@@ -17,7 +17,7 @@ from paddles_mongo.db import INDEXES
 from paddles_mongo.services.runs import new_run
 from paddles_mongo.timeformat import utcnow
 from tests.conftest import RUNS_SCRIPTS, SCRIPTS, free_port, run_script
-from tests.integration.conftest import create_run
+from tests.integration.support import create_run
 
 pytestmark = RUNS_SCRIPTS
 

@@ -9,7 +9,7 @@ from paddles_mongo.domain.nodes import NODE_FIELDS, new_node
 from paddles_mongo.repairs import StaleWriteRepairs
 from paddles_mongo.services import creation_order
 from tests.conftest import RUNS_SCRIPTS, run_script
-from tests.integration.conftest import create_node
+from tests.integration.support import create_node
 
 SECOND = datetime(2026, 12, 4, 2, 0, 0, tzinfo=timezone.utc)
 

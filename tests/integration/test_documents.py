@@ -8,7 +8,7 @@ import pytest
 from pymongo.errors import DuplicateKeyError
 
 from tests.helpers import all_keys
-from tests.integration.conftest import create_run, get_job, get_run, post_job, put_job
+from tests.integration.support import create_run, get_job, get_run, post_job, put_job
 
 TEUTHOLOGY_RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.integration.conftest import (JOB_KEYS, JSON_TYPE, RUN_KEYS, assert_envelope,
+from tests.integration.support import (JOB_KEYS, JSON_TYPE, RUN_KEYS, assert_envelope,
                                         create_run, get_job, get_run, post_job, unique_name)
 
 CORS = {

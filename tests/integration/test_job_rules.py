@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.integration.conftest import (assert_time, create_run, get_job, get_run, post_job,
+from tests.integration.support import (assert_time, create_run, get_job, get_run, post_job,
                                         put_job, stored_run_status)
 
 

@@ -6,7 +6,7 @@ from paddles_mongo import create_app
 from paddles_mongo.config import load_settings
 from paddles_mongo.db import Database, create_indexes
 from tests.conftest import COUNTS_COMMANDS
-from tests.integration.conftest import CommandRecorder, post_job
+from tests.integration.support import CommandRecorder, post_job
 
 pytestmark = COUNTS_COMMANDS
 

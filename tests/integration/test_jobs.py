@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from tests.conftest import QUERY_POLICIES
-from tests.integration.conftest import (ADDRESS, BAD_JSON, INVALID_FIELD, JOB_KEYS,
+from tests.integration.support import (ADDRESS, BAD_JSON, INVALID_FIELD, JOB_KEYS,
                                         JOB_WHITELIST, LOG_HREF, assert_envelope, assert_time,
                                         create_run, get_job, get_run, ordered_keys, post_job,
                                         put_job, unique_name)

@@ -6,7 +6,7 @@ import pytest
 from paddles_mongo.db import POSTED_ORDER
 from paddles_mongo.query_policy import MongoDBQueries
 from tests.conftest import COUNTS_COMMANDS
-from tests.integration.conftest import CommandRecorder, app_on_fresh_database, create_run
+from tests.integration.support import CommandRecorder, app_on_fresh_database, create_run
 
 pytestmark = [COUNTS_COMMANDS, pytest.mark.wire(reason="explains the query: the server's plan")]
 
@@ -15,7 +15,7 @@ PAGE = 10
 
 
 @pytest.fixture
-def counted(mongo_backend):
+def floored(mongo_backend):
     """(client, database, get): `get(url)` answers (commands sent, JSON)."""
     listener = CommandRecorder()
     with app_on_fresh_database(mongo_backend, "test_floors", [listener],
@@ -39,8 +39,8 @@ def unbounded(database, skip, limit):
 
 
 @pytest.mark.parametrize("page", [1, 3])
-def test_a_page_read_again_is_one_find_under_its_floor(counted, page):
-    _client, database, get = counted
+def test_a_page_read_again_is_one_find_under_its_floor(floored, page):
+    _client, database, get = floored
     first = get(f"/runs/?count={PAGE}&page={page}")
     again = get(f"/runs/?count={PAGE}&page={page}")
     assert first == again == (["find"], unbounded(database, (page - 1) * PAGE, PAGE))
@@ -51,8 +51,8 @@ def test_a_page_read_again_is_one_find_under_its_floor(counted, page):
     assert query["executionStats"]["totalDocsExamined"] <= page * PAGE
 
 
-def test_new_runs_come_first_under_the_floor(counted):
-    client, database, get = counted
+def test_new_runs_come_first_under_the_floor(floored):
+    client, database, get = floored
     get(f"/runs/?count={PAGE}")
     for index in range(3):
         create_run(client, f"new-{index}")
@@ -62,8 +62,8 @@ def test_new_runs_come_first_under_the_floor(counted):
     assert names == unbounded(database, 0, PAGE)
 
 
-def test_a_page_short_under_its_floor_is_read_again_without_it(counted):
-    client, database, get = counted
+def test_a_page_short_under_its_floor_is_read_again_without_it(floored):
+    client, database, get = floored
     _, before = get(f"/runs/?count={PAGE}")
     for name in before[:4]:
         assert client.delete(f"/runs/{name}/").status_code == 200
@@ -74,8 +74,8 @@ def test_a_page_short_under_its_floor_is_read_again_without_it(counted):
     assert get(f"/runs/?count={PAGE}")[0] == ["find"]
 
 
-def test_the_last_partial_page_has_no_floor(counted):
-    _client, _database, get = counted
+def test_the_last_partial_page_has_no_floor(floored):
+    _client, _database, get = floored
     for _ in range(2):
         commands, names = get(f"/runs/?count={PAGE}&page=5")
         assert (commands, names) == (["find"], [])

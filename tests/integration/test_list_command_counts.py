@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.conftest import COUNTS_COMMANDS, QUERY_POLICIES
-from tests.integration.conftest import CommandRecorder, app_on_fresh_database, post_job
+from tests.integration.support import CommandRecorder, app_on_fresh_database, post_job
 
 pytestmark = COUNTS_COMMANDS
 
@@ -45,10 +45,11 @@ def other_run(index):
 
 
 @pytest.fixture(scope="module", params=QUERY_POLICIES)
-def counted(mongo_backend, request):
+def commands_of(mongo_backend, request):
     """BULK runs (branch main, suite rados, machine type smithi, user alice, status queued,
     scheduled 2024-03-05, jobs with sha1s starting "ab" and flavors default and crimson) and
-    OTHER runs that match none of those values."""
+    OTHER runs that match none of those values. Yields commands_of(url): (the commands the
+    GET sent, its JSON)."""
     with counting_client(mongo_backend, request.param) as (client, commands):
         for index in range(BULK):
             run = bulk_run(index)
@@ -86,19 +87,19 @@ VALUE_URLS = [
 
 
 @pytest.mark.parametrize("url", VALUE_URLS)
-def test_filter_value_url_uses_one_find_whatever_the_page_size(counted, url):
+def test_filter_value_url_uses_one_find_whatever_the_page_size(commands_of, url):
     joiner = "&" if "?" in url else "?"
     for size in PAGE_SIZES:
-        commands, body = counted(f"{url}{joiner}count={size}")
+        commands, body = commands_of(f"{url}{joiner}count={size}")
         print(f"GET {url} count={size}: {len(commands)} commands {commands}")
         assert len(body) == size, (url, size, len(body))
         assert commands == ["find"], (url, size, commands)
 
 
 @pytest.mark.parametrize("url", ["/runs/branch/main/", "/runs/sha1/ab/flavor/crimson/"])
-def test_later_pages_cost_the_same(counted, url):
+def test_later_pages_cost_the_same(commands_of, url):
     for size in PAGE_SIZES:
-        commands, body = counted(f"{url}?count={size}&page=2")
+        commands, body = commands_of(f"{url}?count={size}&page=2")
         print(f"GET {url} count={size} page=2: {len(commands)} commands {commands}")
         assert len(body) == min(size, BULK - size), (url, size, len(body))
         assert commands == ["find"], (url, size, commands)
@@ -114,18 +115,18 @@ JOB_SEARCH_COMMANDS = ["find"]
 
 
 @pytest.mark.parametrize("url", JOB_SEARCH_URLS)
-def test_job_search_uses_one_find_whatever_the_page_size(counted, url):
+def test_job_search_uses_one_find_whatever_the_page_size(commands_of, url):
     joiner = "&" if "?" in url else "?"
     for size in PAGE_SIZES:
-        commands, body = counted(f"{url}{joiner}count={size}")
+        commands, body = commands_of(f"{url}{joiner}count={size}")
         print(f"GET {url} count={size}: {len(commands)} commands {commands}")
         assert len(body) == size, (url, size, len(body))
         assert commands == JOB_SEARCH_COMMANDS, (url, size, commands)
 
 
-def test_latest_runs_cost_the_same_whatever_the_page_size(counted):
+def test_latest_runs_cost_the_same_whatever_the_page_size(commands_of):
     for size in PAGE_SIZES:
-        commands, body = counted(f"/runs/?count={size}")
+        commands, body = commands_of(f"/runs/?count={size}")
         print(f"GET /runs/ count={size}: {len(commands)} commands {commands}")
         assert len(body) == size
         assert commands == ["find"]

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.conftest import (BAD_JSON, LOCK_SUMMARY_KEYS, NODE_KEYS, NODE_NOT_FOUND,
+from tests.integration.support import (BAD_JSON, LOCK_SUMMARY_KEYS, NODE_KEYS, NODE_NOT_FOUND,
                                         TIME_RE, assert_envelope, create_node, get_node,
                                         ordered_keys, parse_time, utcnow)
 

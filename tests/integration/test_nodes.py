@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.integration.conftest import (BAD_JSON, JOB_KEYS, LOCK_SUMMARY_KEYS, NAME_REQUIRED,
+from tests.integration.support import (BAD_JSON, JOB_KEYS, LOCK_SUMMARY_KEYS, NAME_REQUIRED,
                                         NODE_KEYS, NODE_NOT_FOUND, assert_envelope, assert_time,
                                         create_node, create_run, get_job, get_node, ordered_keys,
                                         parse_time, post_job, put_job, unique_name, utcnow)

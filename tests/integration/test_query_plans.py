@@ -15,7 +15,7 @@ import pytest
 
 from paddles_mongo.query_policy import CHOICES
 from paddles_mongo.run_dimensions import RUN_DIMENSIONS
-from tests.integration.conftest import CommandRecorder, app_on_fresh_database, post_job
+from tests.integration.support import CommandRecorder, app_on_fresh_database, post_job
 
 pytestmark = pytest.mark.wire(reason="explains the queries sent (explain): the server's query plans")
 

@@ -2,7 +2,7 @@
 import pytest
 
 from paddles_mongo.db import Database
-from tests.integration.conftest import CommandRecorder
+from tests.integration.support import CommandRecorder
 
 pytestmark = pytest.mark.wire(reason="`auto` asks buildInfo, which mongomock does not answer")
 

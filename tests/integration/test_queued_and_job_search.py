@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.conftest import QUERY_POLICIES
-from tests.integration.conftest import (DATE_ERROR, JOB_KEYS, RUN_KEYS, assert_envelope,
+from tests.integration.support import (DATE_ERROR, JOB_KEYS, RUN_KEYS, assert_envelope,
                                         create_run, names, post_job, put_job)
 
 SHA1 = "1111111111111111111111111111111111111111"

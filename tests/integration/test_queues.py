@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.conftest import (BAD_JSON, JOB_KEYS, assert_envelope, assert_time,
+from tests.integration.support import (BAD_JSON, JOB_KEYS, assert_envelope, assert_time,
                                         create_run, get_job, parse_time, post_job, put_job,
                                         unique_name, utcnow)
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.integration.conftest import create_node, create_run, post_job
+from tests.integration.support import create_node, create_run, post_job
 
 OPENAPI = json.loads((pathlib.Path(__file__).resolve().parents[2] / "docs" / "openapi.json")
                      .read_text())

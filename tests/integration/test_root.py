@@ -1,7 +1,7 @@
 """§3.1: the root and the original's (publicly reachable) /errors/ routes; §7.1."""
 import pytest
 
-from tests.integration.conftest import JSON_TYPE, assert_envelope
+from tests.integration.support import JSON_TYPE, assert_envelope
 
 ERROR_ROUTES = [
     ("invalid", 400, "invalid request"),

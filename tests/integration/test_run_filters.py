@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.integration.conftest import (ADDRESS, DATE_ERROR, RUN_KEYS, app_on_fresh_database,
+from tests.integration.support import (ADDRESS, DATE_ERROR, RUN_KEYS, app_on_fresh_database,
                                         assert_envelope, create_run, listing, names, post_job,
                                         put_job)
 

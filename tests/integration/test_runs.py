@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import QUERY_POLICIES
 from tests.helpers import SPEC_EXAMPLE_RUN, SPEC_NAME_TABLE, spec_example_run_json
-from tests.integration.conftest import (ADDRESS, BAD_JSON, INVALID_FIELD, NAME_REQUIRED,
+from tests.integration.support import (ADDRESS, BAD_JSON, INVALID_FIELD, NAME_REQUIRED,
                                         RESULTS_KEYS, RUN_KEYS, assert_envelope, assert_time,
                                         create_run, get_job, get_run, names, ordered_keys,
                                         post_job, put_job, unique_name)

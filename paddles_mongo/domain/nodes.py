@@ -7,7 +7,6 @@ from ..exceptions import Forbidden, InvalidInput
 NODE_FIELDS = ("name", "description", "up", "machine_type", "is_vm", "vm_host", "os_type",
                "os_version", "arch", "locked", "locked_since", "locked_by", "mac_address",
                "ssh_pub_key")
-LOCK_SUMMARY_FIELDS = ("name", "locked", "locked_by", "machine_type", "is_vm")
 
 
 def new_node(name, machine_type=None):

@@ -1,4 +1,11 @@
+"""What several response shapes share."""
 from marshmallow import Schema, fields
+
+
+def json_keys(schema):
+    """The keys of the JSON `schema` documents, in its order: the to_json functions emit
+    exactly these, so a shape is declared once, in its schema."""
+    return tuple(field.data_key or name for name, field in schema().fields.items())
 
 
 class EmptySchema(Schema):

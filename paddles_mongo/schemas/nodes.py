@@ -1,9 +1,10 @@
 """Node documents: the keys a client may set (spec §4.3), lock requests, and node JSON."""
 from marshmallow import EXCLUDE, Schema, fields, post_load, pre_load, validate
 
-from ..domain.nodes import LOCK_SUMMARY_FIELDS, NODE_FIELDS, validate_lock_many
+from ..domain.nodes import validate_lock_many
 from ..exceptions import InvalidInput
 from ..timeformat import format_datetime
+from .common import json_keys
 from .fields import Boolean, BooleanLiteral, Integer, Name, Text, WireDateTime
 from .queries import QuerySchema, count_field, page_field
 
@@ -135,12 +136,16 @@ class NodeJobsQuery(QuerySchema):
     page = page_field()
 
 
+NODE_JSON_FIELDS = json_keys(NodeJsonSchema)
+LOCK_SUMMARY_JSON_FIELDS = json_keys(LockSummarySchema)
+
+
 def node_to_json(node, hosts, seen=()):
     """`hosts`: {name: node} of the VM hosts this node may refer to; each is nested as its full
     JSON, recursively (a host loop ends where it would repeat)."""
     body = {}
     seen = (*seen, node["name"])
-    for name in NODE_FIELDS:
+    for name in NODE_JSON_FIELDS:
         value = node.get(name)
         if name == "locked_since":
             value = format_datetime(value)
@@ -155,4 +160,4 @@ def node_to_json(node, hosts, seen=()):
 
 def lock_summary(node):
     return {name: bool(node.get(name)) if name in ("locked", "is_vm") else node.get(name)
-            for name in LOCK_SUMMARY_FIELDS}
+            for name in LOCK_SUMMARY_JSON_FIELDS}

@@ -3,6 +3,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ..domain.queues import is_paused
 from ..timeformat import format_datetime
+from .common import json_keys
 from .fields import Name, Text, WireDateTime
 from .queries import QuerySchema
 
@@ -48,8 +49,13 @@ class QueueListQuery(QuerySchema):
     paused_by = fields.String()
 
 
+QUEUE_JSON_FIELDS = json_keys(QueueJsonSchema)
+
+
 def queue_to_json(queue, now):
-    return {"queue": queue["queue"], "paused": is_paused(queue, now),
-            "paused_by": queue.get("paused_by"),
-            "paused_since": format_datetime(queue.get("paused_since")),
-            "paused_until": format_datetime(queue.get("paused_until"))}
+    """The keys of QueueJsonSchema."""
+    values = {"paused": is_paused(queue, now),
+              "paused_since": format_datetime(queue.get("paused_since")),
+              "paused_until": format_datetime(queue.get("paused_until"))}
+    return {name: values[name] if name in values else queue.get(name)
+            for name in QUEUE_JSON_FIELDS}

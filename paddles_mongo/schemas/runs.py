@@ -2,8 +2,9 @@
 from marshmallow import Schema, fields
 
 from ..documents import RUN_TIME_FIELDS
-from ..domain.runs import NO_JOBS, RESULT_STATUSES
+from ..domain.runs import NO_JOBS
 from ..timeformat import format_datetime
+from .common import json_keys
 from .fields import Name
 from .jobs import JobSchema
 
@@ -50,6 +51,11 @@ class RunWithJobsSchema(RunSchema):
     jobs = fields.List(fields.Nested(JobSchema))
 
 
+RUN_JSON_FIELDS = json_keys(RunSchema)
+# Counts of each status and the total, then the first job's sha1 and flavor.
+RESULTS_JSON_FIELDS = json_keys(ResultsSchema)
+FIRST_JOB = ("sha1", "flavor")
+
 # Stored attributes `?fields=` may select (the original's columns, plus href and priority).
 RUN_SELECTABLE_FIELDS = ("id", "name", "status", "user", "scheduled", "suite", "branch",
                          "machine_type", "posted", "started", "updated", "href", "priority")
@@ -65,29 +71,15 @@ def _first_job_value(doc, key):
 
 
 def run_to_json(doc, settings):
-    """Status and results are those the run keeps from its jobs (services.run_summary.stored_summary),
-    exact after every job write."""
-    results = {key: doc.get("results", {}).get(key, 0) for key in (*RESULT_STATUSES, "total")}
-    results["sha1"] = _first_job_value(doc, "sha1")
-    results["flavor"] = _first_job_value(doc, "flavor")
-    return {
-        "name": doc["name"],
-        "href": run_href(settings, doc["name"]),
-        "user": doc.get("user"),
-        "status": doc.get("status"),
-        "results": results,
-        "jobs_count": results["total"],
-        "posted": format_datetime(doc.get("posted")),
-        "scheduled": format_datetime(doc.get("scheduled")),
-        "started": format_datetime(doc.get("started")),
-        "updated": format_datetime(doc.get("updated")),
-        "branch": doc.get("branch"),
-        "suite": doc.get("suite"),
-        "machine_type": doc.get("machine_type"),
-        "sha1": results["sha1"],
-        "priority": doc.get("priority"),
-        "flavor": results["flavor"],
-    }
+    """The keys of RunSchema. Status and results are those the run keeps from its jobs
+    (services.run_summary.stored_summary), exact after every job write."""
+    counts = doc.get("results", {})
+    results = {key: counts.get(key, 0) for key in RESULTS_JSON_FIELDS if key not in FIRST_JOB}
+    results.update((key, _first_job_value(doc, key)) for key in FIRST_JOB)
+    summary = {"results": results, "jobs_count": results["total"], "sha1": results["sha1"],
+               "flavor": results["flavor"]}
+    return {name: summary[name] if name in summary else run_field_value(doc, name, settings)
+            for name in RUN_JSON_FIELDS}
 
 
 def run_field_value(doc, name, settings):

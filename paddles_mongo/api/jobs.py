@@ -11,7 +11,7 @@ from ..services import jobs as job_service
 from ..services import runs as run_service
 from ..timeformat import day_start, local_to_utc, utcnow
 from .support import (BAD_JSON, app_state, json_object_body, page_window,
-                      requested_fields, runs_json)
+                      requested_fields, runs_json, same_as_get)
 
 blp = Blueprint("jobs", __name__, description="Jobs: one test execution each, in a run")
 
@@ -43,6 +43,7 @@ def record_status(write):
 
 
 @blp.route("/runs/<run_name>/jobs/")
+@same_as_get(blp, "put", "delete")
 class RunJobs(MethodView):
     @blp.arguments(RunJobsQuery, location="query", as_kwargs=True)
     @blp.response(200, JobSchema(many=True))
@@ -73,16 +74,9 @@ class RunJobs(MethodView):
         record_status(write)
         return jsonify(job_id=job_id)
 
-    @blp.doc(summary="Same as GET", description="Kept from the original's method fallback.")
-    def put(self, run_name):
-        return self.get(run_name)
-
-    @blp.doc(summary="Same as GET", description="Kept from the original's method fallback.")
-    def delete(self, run_name):
-        return self.get(run_name)
-
 
 @blp.route("/runs/<run_name>/jobs/<job_id>/")
+@same_as_get(blp, "post")
 class Job(MethodView):
     @blp.response(200, JobSchema)
     def get(self, run_name, job_id):
@@ -90,10 +84,6 @@ class Job(MethodView):
         state = app_state()
         return jsonify(job_to_json(job_service.find_job(state.database, run_name, job_id),
                                    state.settings))
-
-    @blp.doc(summary="Same as GET", description="Kept from the original's method fallback.")
-    def post(self, run_name, job_id):
-        return self.get(run_name, job_id)
 
     @blp.doc(**JOB_BODY_DOC)
     @blp.response(200, EmptySchema)

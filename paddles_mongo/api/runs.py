@@ -13,12 +13,14 @@ from ..services import jobs as job_service
 from ..services import run_filters
 from ..services import runs as run_service
 from ..timeformat import day_start, utcnow
-from .support import app_state, json_object_body, page_window, requested_fields, runs_json
+from .support import (app_state, json_object_body, page_window, requested_fields, runs_json,
+                      same_as_get)
 
 blp = Blueprint("runs", __name__, url_prefix="/runs", description="Runs: named batches of jobs")
 
 
 @blp.route("/")
+@same_as_get(blp, "put", "delete")
 class Runs(MethodView):
     @blp.arguments(RunListQuery, location="query", as_kwargs=True)
     @blp.response(200, RunSchema(many=True))
@@ -44,16 +46,9 @@ class Runs(MethodView):
         run_service.create_run(state.database, data["name"], utcnow(), state.settings.timezone)
         return jsonify({})
 
-    @blp.doc(summary="Same as GET", description="Kept from the original's method fallback.")
-    def put(self):
-        return self.get()
-
-    @blp.doc(summary="Same as GET", description="Kept from the original's method fallback.")
-    def delete(self):
-        return self.get()
-
 
 @blp.route("/<run_name>/")
+@same_as_get(blp, "post", "put")
 class Run(MethodView):
     @blp.response(200, RunWithJobsSchema)
     def get(self, run_name):
@@ -69,14 +64,6 @@ class Run(MethodView):
         # The run's JSON with the (cached) encoded job list spliced in as its last key.
         body = orjson.dumps(run_to_json(run, state.settings))[:-1] + b',"jobs":' + jobs + b"}"
         return Response(body, mimetype="application/json")
-
-    @blp.doc(summary="Same as GET", description="Kept from the original's method fallback.")
-    def post(self, run_name):
-        return self.get(run_name)
-
-    @blp.doc(summary="Same as GET", description="Kept from the original's method fallback.")
-    def put(self, run_name):
-        return self.get(run_name)
 
     def head(self, run_name):
         """200 if the run exists, else 404: teuthology's existence check. One cheap lookup."""

@@ -32,6 +32,21 @@ def app_state():
     return current_app.extensions["paddles"]
 
 
+def same_as_get(blueprint, *methods):
+    """Class decorator of a MethodView (below its route): `methods` answer as its GET does,
+    the original's method fallback (POST on a run answers the run)."""
+    def decorate(view):
+        for method in methods:
+            @blueprint.doc(summary="Same as GET",
+                           description="Kept from the original's method fallback.")
+            def answer(self, *args, **kwargs):
+                return self.get(*args, **kwargs)
+            setattr(view, method, answer)
+        view.methods = {*view.methods, *(method.upper() for method in methods)}
+        return view
+    return decorate
+
+
 def runs_json(docs, fields):
     """Run documents as JSON, or `fields` projections of them."""
     settings = app_state().settings

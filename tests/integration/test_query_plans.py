@@ -181,8 +181,8 @@ def contains_collscan(node):
     return node == "COLLSCAN"
 
 
-@pytest.mark.parametrize("url", ROUTES)
-def test_route_reads_never_scan_a_collection(plans, url):
+def plans_of(plans, url):
+    """GET `url`; [(read command, its winning plan)] of every read command it sent."""
     client, capture, explainer = plans
     capture.commands.clear()
     response = client.get(url)
@@ -190,15 +190,22 @@ def test_route_reads_never_scan_a_collection(plans, url):
     assert response.get_json(), f"{url}: no data; the plan would prove nothing"
     commands = list(capture.commands)
     assert commands, f"{url}: no read command captured"
+    found = []
     for command in commands:
         explained = explainer.db.command("explain", explainable(command),
                                          verbosity="queryPlanner")
         winners = list(winning_plans(explained))
         assert winners, f"{url}: no winning plan in {json.dumps(explained, default=str)}"
-        for plan in winners:
-            assert not contains_collscan(plan), (
-                f"{url}: COLLSCAN for {json.dumps(explainable(command), default=str)}\n"
-                f"winning plan: {json.dumps(plan, default=str)}")
+        found += [(command, plan) for plan in winners]
+    return found
+
+
+@pytest.mark.parametrize("url", ROUTES)
+def test_route_reads_never_scan_a_collection(plans, url):
+    for command, plan in plans_of(plans, url):
+        assert not contains_collscan(plan), (
+            f"{url}: COLLSCAN for {json.dumps(explainable(command), default=str)}\n"
+            f"winning plan: {json.dumps(plan, default=str)}")
 
 
 # A value of each run filter dimension that the filled runs hold. A dimension added to
@@ -223,18 +230,10 @@ def index_names(node):
 
 def indexes_read(plans, url):
     """The indexes the winning plans of the request's read commands use."""
-    client, capture, explainer = plans
-    capture.commands.clear()
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code, response.data)
-    assert response.get_json(), f"{url}: no data; the plan would prove nothing"
     used = set()
-    for command in capture.commands:
-        explained = explainer.db.command("explain", explainable(command),
-                                         verbosity="queryPlanner")
-        for plan in winning_plans(explained):
-            assert not contains_collscan(plan), (url, json.dumps(plan, default=str))
-            used.update(index_names(plan))
+    for _command, plan in plans_of(plans, url):
+        assert not contains_collscan(plan), (url, json.dumps(plan, default=str))
+        used.update(index_names(plan))
     return used
 
 

@@ -170,8 +170,8 @@ class Database:
             except DuplicateKeyError:
                 taken = None
             # The first use of a counter races to create it: the upsert that loses answers a
-            # duplicate key error (MongoDB) or no document (the local database), and the
-            # counter exists now.
+            # duplicate key error (MongoDB) or no document (the local database, which may
+            # have counted it: numbers can go unused, never twice), and the counter exists now.
             if taken is not None:
                 return taken["seq"] - count + 1
         raise RuntimeError(f"counter {counter} could not be incremented")

@@ -2,12 +2,12 @@
 original's whitelist) and the JSON a job is rendered as."""
 from marshmallow import EXCLUDE, Schema, fields, post_load, pre_load, validate
 
-from ..documents import (BOOLEAN, HOSTS, INTEGER, JOB_FIELDS, JOB_ID, JOB_SERVER_TIMES,
-                         METADATA, METADATA_FIELDS, SECONDS, SETTABLE_FIELDS, STATUS, TEXT,
-                         TIME_FIELDS, TIMESTAMP)
+from ..documents import (BOOLEAN, HOSTS, INTEGER, JOB_FIELDS, JOB_ID, METADATA,
+                         METADATA_FIELDS, SECONDS, STATUS, TEXT, TIME_FIELDS, TIMESTAMP)
 from ..domain.runs import JOB_STATUSES
 from ..storage import decode_keys
 from ..timeformat import format_datetime
+from .common import json_keys
 from .fields import Boolean, Integer, Json, LocalDateTime, TeuthologyTimestamp, Text
 
 STATUS_CHOICES = validate.OneOf(
@@ -88,7 +88,7 @@ def job_field_value(doc, name, settings):
     return value
 
 
-JOB_JSON_FIELDS = ("log_href", *SETTABLE_FIELDS, *JOB_SERVER_TIMES)
+JOB_JSON_FIELDS = json_keys(JobSchema)
 
 
 def stored_fields(names):
@@ -104,4 +104,5 @@ def stored_fields(names):
 
 
 def job_to_json(doc, settings):
+    """The keys of JobSchema."""
     return {name: job_field_value(doc, name, settings) for name in JOB_JSON_FIELDS}

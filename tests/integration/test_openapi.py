@@ -1,7 +1,7 @@
 """/openapi.json describes the API from the same schemas that validate requests."""
 import re
 
-from paddles_mongo.schemas.jobs import SETTABLE_FIELDS
+from paddles_mongo.documents import SETTABLE_FIELDS
 
 
 def test_openapi_document_lists_every_endpoint(client):

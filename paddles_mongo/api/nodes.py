@@ -12,7 +12,7 @@ from ..schemas.nodes import (JobStatsQuery, LockManySchema,
                              lock_summary, node_to_json)
 from ..services import nodes as node_service
 from ..timeformat import utcnow
-from .support import app_state, json_object_body, page_window
+from .support import app_state, json_object_body, page_window, undocumented_route
 
 blp = Blueprint("nodes", __name__, url_prefix="/nodes",
                 description="Nodes: test machines, their locks and their job history")
@@ -57,27 +57,29 @@ class Nodes(MethodView):
         return jsonify({})
 
 
-@blp.route("/lock_many/", methods=["GET", "POST", "PUT", "DELETE"])
+@blp.route("/lock_many/", methods=["POST"])
 @blp.doc(requestBody={"content": {"application/json": {"schema": LockManySchema}}})
 @blp.response(200, NodeJsonSchema(many=True))
 def lock_many():
     """Lock `count` free, up nodes of `machine_type` (`a|b` for several) for `locked_by`: all
     of them, or none and 503 `only N nodes available`."""
-    if request.method != "POST":
-        only_methods("POST")
     lock_request = LockManySchema().load(json_object_body())
     return jsonify(nodes_json(node_service.lock_many(app_state().database, lock_request,
                                                      utcnow())))
 
 
-@blp.route("/unlock_many/", methods=["GET", "POST", "PUT", "DELETE"])
+@undocumented_route(blp, "/lock_many/", methods=["GET", "PUT", "DELETE"])
+@undocumented_route(blp, "/unlock_many/", methods=["GET", "PUT", "DELETE"])
+def post_only():
+    only_methods("POST")
+
+
+@blp.route("/unlock_many/", methods=["POST"])
 @blp.doc(requestBody={"content": {"application/json": {"schema": UnlockManySchema}}})
 @blp.response(200, LockSummarySchema(many=True))
 def unlock_many():
     """Unlock the named nodes for their owner: all of them, or none (the first refusal is
     answered with its 400/403)."""
-    if request.method != "POST":
-        only_methods("POST")
     data = UnlockManySchema().load(json_object_body())
     nodes = node_service.unlock_many(app_state().database, data["names"], data["locked_by"],
                                      utcnow())
@@ -127,7 +129,7 @@ class Node(MethodView):
         return jsonify({})
 
 
-@blp.route("/<node_name>/lock", methods=["GET", "POST", "PUT", "DELETE"])
+@blp.route("/<node_name>/lock", methods=["PUT", "POST"])
 @blp.doc(requestBody={"content": {"application/json": {"schema": NodeSchema}}})
 @blp.response(200, LockSummarySchema)
 def lock(node_name):
@@ -135,10 +137,14 @@ def lock(node_name):
     body are applied too. teuthology sends this without a Content-Type."""
     database = app_state().database
     node_service.get_node(database, node_name)
-    if request.method not in ("PUT", "POST"):
-        only_methods("PUT", "POST")
     data = NodeSchema().load(json_object_body())
     return jsonify(lock_summary(node_service.update_node(database, node_name, data, utcnow())))
+
+
+@undocumented_route(blp, "/<node_name>/lock", methods=["GET", "DELETE"])
+def lock_refused(node_name):
+    node_service.get_node(app_state().database, node_name)  # an unknown node: 404 first
+    only_methods("PUT", "POST")
 
 
 @blp.route("/<node_name>/jobs/")

@@ -1,10 +1,11 @@
 """What every blueprint needs from a request: the app's state (settings, database, caches), the
 JSON body (parsed whatever the Content-Type says), `count`/`page` paging, `fields` projections
 and run JSON."""
+import copy
 import json
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import Blueprint, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..config import Settings
@@ -37,14 +38,26 @@ def same_as_get(blueprint, *methods):
     the original's method fallback (POST on a run answers the run)."""
     def decorate(view):
         for method in methods:
-            @blueprint.doc(summary="Same as GET",
-                           description="Kept from the original's method fallback.")
             def answer(self, *args, **kwargs):
                 return self.get(*args, **kwargs)
+            # GET's parameters and answer are documented for it too: they are its own.
+            answer._apidoc = copy.deepcopy(getattr(view.get, "_apidoc", {}))
+            answer = blueprint.doc(summary="Same as GET",
+                                   description="Kept from the original's method fallback.")(answer)
             setattr(view, method, answer)
         view.methods = {*view.methods, *(method.upper() for method in methods)}
         return view
     return decorate
+
+
+def undocumented_route(blueprint, rule, **options):
+    """Route the view below on `blueprint` but leave it out of the API reference: methods the
+    original kept on a URL only to refuse them, which flask-smorest would document with the
+    URL's 200 answer."""
+    def register(view):
+        Blueprint.add_url_rule(blueprint, rule, view_func=view, **options)  # Flask's own
+        return view
+    return register
 
 
 def runs_json(docs, fields):

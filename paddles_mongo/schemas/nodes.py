@@ -40,13 +40,13 @@ class NodeCreateSchema(NodeSchema):
 
 
 class NodeJsonSchema(Schema):
-    """Node JSON (documentation): `vm_host` is the host's node JSON, nested."""
+    """Node JSON: `vm_host` is the host's node JSON, nested."""
     name = fields.String()
     description = fields.String(allow_none=True)
     up = fields.Boolean(allow_none=True)
     machine_type = fields.String(allow_none=True)
     is_vm = fields.Boolean()
-    vm_host = fields.Dict(allow_none=True)
+    vm_host = fields.Nested(lambda: NodeJsonSchema(), allow_none=True)
     os_type = fields.String(allow_none=True)
     os_version = fields.String(allow_none=True)
     arch = fields.String(allow_none=True)

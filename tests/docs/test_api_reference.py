@@ -20,11 +20,14 @@ def route_key(path):
 
 
 def registered_routes():
-    """{route key: methods} of the app. No database is contacted: the client connects lazily."""
+    """{route key: methods} of the app, a path's rules together (the methods a URL only refuses
+    are routed apart from its others). No database is contacted: the client connects lazily."""
     app = create_app(load_settings(path=os.devnull, environ={}))
-    rules = list(app.url_map.iter_rules())
-    routes = {route_key(rule.rule): rule.methods - IMPLICIT_METHODS for rule in rules}
-    assert len(routes) == len(rules), "two rules differ only in their variable names"
+    paths = {}
+    for rule in app.url_map.iter_rules():
+        paths.setdefault(rule.rule, set()).update(rule.methods - IMPLICIT_METHODS)
+    routes = {route_key(path): methods for path, methods in paths.items()}
+    assert len(routes) == len(paths), "two rules differ only in their variable names"
     return routes
 
 

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 
 from ..domain.nodes import machine_type_list
 from ..exceptions import InvalidInput
-from ..schemas.common import EmptySchema
+from ..schemas.common import NAMES, NODE_STATUS_COUNTS, STATUS_COUNTS, EmptySchema
 from ..schemas.jobs import JobSchema, job_to_json
 from ..schemas.nodes import (JobStatsQuery, LockManySchema,
                              LockSummarySchema, NodeCreateSchema, NodeJobsQuery,
@@ -89,6 +89,7 @@ def unlock_many():
 @blp.route("/job_stats/")
 class JobStats(MethodView):
     @blp.arguments(JobStatsQuery, location="query", as_kwargs=True)
+    @blp.response(200, NODE_STATUS_COUNTS)
     def get(self, since_days=14, machine_type=None):
         """{node: {status: count}} for jobs posted in the last `since_days` days, nodes with
         the fewest jobs first. Each worker answers the same query from its count of up to
@@ -101,6 +102,7 @@ class JobStats(MethodView):
 
 @blp.route("/machine_types/")
 class MachineTypes(MethodView):
+    @blp.response(200, NAMES)
     def get(self):
         """Sorted distinct machine types of the nodes."""
         return jsonify(node_service.machine_types(app_state().database))
@@ -163,6 +165,7 @@ class NodeJobs(MethodView):
 
 @blp.route("/<node_name>/job_stats/")
 class NodeJobStats(MethodView):
+    @blp.response(200, STATUS_COUNTS)
     def get(self, node_name):
         """Counts of the node's jobs by status, over all time (all seven statuses)."""
         database = app_state().database

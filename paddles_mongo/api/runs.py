@@ -3,7 +3,7 @@ from flask import Response, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..schemas.common import EmptySchema
+from ..schemas.common import NAMES, EmptySchema
 from ..schemas.jobs import job_to_json
 from ..domain.filters import BY_SEGMENT, parse_filter_path
 from ..schemas.queries import RunFilterQuery, RunListQuery
@@ -88,7 +88,7 @@ class QueuedRuns(MethodView):
 
 class RunFilterValues(MethodView):
     @blp.arguments(RunFilterQuery, location="query", as_kwargs=True)
-    @blp.response(200, {"type": "array", "items": {"type": "string"}})
+    @blp.response(200, NAMES)
     def get(self, dimension, **_paging):
         """The dimension's distinct values among all runs, sorted (not paged; `count`, `page`
         and `since` are read, and ignored)."""

@@ -8,6 +8,13 @@ def json_keys(schema):
     return tuple(field.data_key or name for name, field in schema().fields.items())
 
 
+# Answers whose keys are data, documented as OpenAPI: sorted names; {status: count}; and
+# {node: {status: count}}.
+NAMES = {"type": "array", "items": {"type": "string"}}
+STATUS_COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+NODE_STATUS_COUNTS = {"type": "object", "additionalProperties": STATUS_COUNTS}
+
+
 class EmptySchema(Schema):
     """`{}`: what successful writes answer."""
 

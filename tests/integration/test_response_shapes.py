@@ -101,6 +101,9 @@ def mismatches(value, schema, where="$"):
             found.append(f"{where}: keys {sorted(set(value) ^ set(properties))} differ")
         for key in set(value) & set(properties):
             found += mismatches(value[key], properties[key], f"{where}.{key}")
+    elif isinstance(schema.get("additionalProperties"), dict):  # an object keyed by data
+        for key, item in value.items():
+            found += mismatches(item, schema["additionalProperties"], f"{where}.{key}")
     return found
 
 

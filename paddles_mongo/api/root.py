@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 from ..errors import DEFAULT_MESSAGES, envelope
 from ..exceptions import InvalidInput, Unavailable
 from ..metrics import exposition
+from ..schemas.common import EmptySchema, ServiceStatusSchema
 from ..services.maintenance import missing_indexes
 from .support import app_state, json_object_body, request_body
 
@@ -16,6 +17,7 @@ ERROR_ROUTES = {"invalid": 400, "forbidden": 403, "not_found": 404, "unavailable
 
 @blp.route("/")
 class Root(MethodView):
+    @blp.response(200, EmptySchema)
     def get(self):
         """An empty object: the service is up."""
         return {}
@@ -23,6 +25,7 @@ class Root(MethodView):
 
 @blp.route("/health")
 class Health(MethodView):
+    @blp.response(200, ServiceStatusSchema)
     def get(self):
         """The process is up (the database is not consulted)."""
         return {"status": "ok"}
@@ -30,6 +33,7 @@ class Health(MethodView):
 
 @blp.route("/ready")
 class Ready(MethodView):
+    @blp.response(200, ServiceStatusSchema)
     def get(self):
         """Ready to serve: the database answers and every declared index exists; else 503."""
         missing = missing_indexes(app_state().database)

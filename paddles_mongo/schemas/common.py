@@ -19,5 +19,9 @@ class EmptySchema(Schema):
     """`{}`: what successful writes answer."""
 
 
+class ServiceStatusSchema(Schema):
+    status = fields.String(metadata={"description": "`ok` (/health) or `ready` (/ready)"})
+
+
 class JobIdSchema(Schema):
     job_id = fields.String()

@@ -6,7 +6,7 @@ from ..exceptions import InvalidInput
 from ..schemas.common import EmptySchema
 from ..schemas.jobs import JobSchema, job_to_json
 from ..schemas.queues import (QUEUE_REQUIRED, QueueJsonSchema, QueueListQuery, QueueSchema,
-                              QueueStatsSchema, queue_to_json)
+                              QueueStatsSchema, queue_stats, queue_to_json)
 from ..services import queues as queue_service
 from ..timeformat import utcnow
 from .support import app_state, json_object_body, request_body
@@ -95,13 +95,10 @@ def pop_queue(path_queue=None):
 @blp.response(200, QueueStatsSchema)
 def stats(path_queue=None):
     """How many jobs the queue holds, and its pause state when paused."""
-    database, now = app_state().database, utcnow()
+    database = app_state().database
     queue = queue_service.get_queue(database, queue_name(path_queue))
-    body = queue_to_json(queue, now)
-    if not body["paused"]:
-        body = {"queue": queue["queue"], "paused": False}
-    body["queued_jobs"] = queue_service.queued_count(database, queue["queue"])
-    return jsonify(body)
+    return jsonify(queue_stats(queue, queue_service.queued_count(database, queue["queue"]),
+                               utcnow()))
 
 
 @blp.route("/queued_jobs/", methods=["GET", "POST", "PUT", "DELETE"])

@@ -23,24 +23,20 @@ class QueueSchema(Schema):
         min=0, error="pause_duration must be a non-negative number of seconds"))
 
 
-PAUSED_ONLY = "only when paused"
+PAUSE_FIELDS = ("paused_by", "paused_since", "paused_until")
 
 
-class QueueJsonSchema(Schema):
-    queue = fields.String()
-    paused = fields.Boolean()
-    paused_by = fields.String(allow_none=True)
-    paused_since = fields.String(allow_none=True)
-    paused_until = fields.String(allow_none=True)
+def _queue_json_fields(pause_description=None):
+    metadata = {"description": pause_description} if pause_description else {}
+    return {"queue": fields.String(), "paused": fields.Boolean(),
+            **{name: fields.String(allow_none=True, metadata=metadata) for name in PAUSE_FIELDS}}
 
 
-class QueueStatsSchema(Schema):
-    queue = fields.String()
-    paused = fields.Boolean()
-    paused_by = fields.String(allow_none=True, metadata={"description": PAUSED_ONLY})
-    paused_since = fields.String(allow_none=True, metadata={"description": PAUSED_ONLY})
-    paused_until = fields.String(allow_none=True, metadata={"description": PAUSED_ONLY})
-    queued_jobs = fields.Integer()
+QueueJsonSchema = Schema.from_dict(_queue_json_fields(), name="QueueJsonSchema")
+# /queue/stats/: the queue JSON, its pause fields only while paused, then the queued jobs.
+QueueStatsSchema = Schema.from_dict(
+    {**_queue_json_fields("only when paused"), "queued_jobs": fields.Integer()},
+    name="QueueStatsSchema")
 
 
 class QueueListQuery(QuerySchema):
@@ -59,3 +55,11 @@ def queue_to_json(queue, now):
               "paused_until": format_datetime(queue.get("paused_until"))}
     return {name: values[name] if name in values else queue.get(name)
             for name in QUEUE_JSON_FIELDS}
+
+
+def queue_stats(queue, queued_jobs, now):
+    """The keys of QueueStatsSchema."""
+    body = queue_to_json(queue, now)
+    shown = json_keys(QueueStatsSchema) if body["paused"] else (
+        name for name in json_keys(QueueStatsSchema) if name not in PAUSE_FIELDS)
+    return {name: queued_jobs if name == "queued_jobs" else body[name] for name in shown}

@@ -3,7 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..exceptions import InvalidInput
-from ..schemas.common import EmptySchema
+from ..schemas.common import NULL, EmptySchema
 from ..schemas.jobs import JobSchema, job_to_json
 from ..schemas.queues import (QUEUE_REQUIRED, QueueJsonSchema, QueueListQuery, QueueSchema,
                               QueueStatsSchema, queue_stats, queue_to_json)
@@ -80,7 +80,7 @@ class Queues(MethodView):
 @blp.route("/pop_queue/<path_queue>", methods=["GET", "POST", "PUT", "DELETE"],
            endpoint="pop_queue_named")
 @blp.doc(**PARAMETERS_DOC)
-@blp.response(200, JobSchema)
+@blp.response(200, {"anyOf": [NULL, JobSchema]})
 def pop_queue(path_queue=None):
     """The queued job of the queue with the smallest priority, or null. It stays queued (a
     peek, as in the original). A paused queue answers 503."""

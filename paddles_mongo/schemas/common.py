@@ -13,6 +13,8 @@ def json_keys(schema):
 NAMES = {"type": "array", "items": {"type": "string"}}
 STATUS_COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 NODE_STATUS_COUNTS = {"type": "object", "additionalProperties": STATUS_COUNTS}
+# `null` as OpenAPI 3.0 says it: {"anyOf": [NULL, SomeSchema]} is SomeSchema or null.
+NULL = {"type": "object", "nullable": True}
 
 
 class EmptySchema(Schema):

@@ -45,6 +45,12 @@ QUEUE_READS = ("/queue/pop_queue/", "/queue/pop_queue/{path_queue}", "/queue/que
                "/queue/stats/", "/queue/stats/{path_queue}")
 
 
+def documented_answer(operation):
+    """The schema of an OpenAPI operation's 200 answer, or None."""
+    response = operation.get("responses", {}).get("200", {})
+    return response.get("content", {}).get("application/json", {}).get("schema")
+
+
 def documented_answers():
     """(method, url, body, schema) of every route and method whose 200 answer has a documented
     schema."""
@@ -52,8 +58,7 @@ def documented_answers():
         for method, operation in sorted(operations.items()):
             if method == "parameters":
                 continue
-            response = operation.get("responses", {}).get("200", {})
-            schema = response.get("content", {}).get("application/json", {}).get("schema")
+            schema = documented_answer(operation)
             if schema is None:
                 continue
             method = method.upper()
@@ -135,3 +140,11 @@ def test_a_documented_answer_is_what_the_route_answers(client, lab, method, url,
     if resolved(schema).get("properties") != {}:  # only EmptySchema documents `{}`
         assert answer not in ([], {}), f"{method} {url}: an empty answer would prove nothing"
     assert mismatches(answer, schema) == [], (method, url)
+
+
+def test_the_null_of_an_empty_queue_is_documented(client):
+    assert client.post("/queue/", json=QUEUE_BODY).status_code == 200
+    response = client.get(f"/queue/pop_queue/{QUEUE}")
+    assert response.status_code == 200 and response.get_json() is None
+    operation = OPENAPI["paths"]["/queue/pop_queue/{path_queue}"]["get"]
+    assert mismatches(None, documented_answer(operation)) == []

@@ -20,7 +20,7 @@ from .domain.jobs import target_hostname
 from .domain.nodes import NODE_FIELDS
 from .domain.runnames import PARSED_ATTRIBUTES
 from .domain.runs import RESULT_STATUSES, result_key
-from .services import creation_order, run_summary
+from .services import run_summary
 from .services import runs as run_service
 from .storage import encode_keys
 
@@ -160,7 +160,7 @@ def copy_nodes(source, database):
     if nodes:
         # Numbered in the source's order (the original lists nodes as they were created);
         # the numbers of nodes already here go unused.
-        first = creation_order.reserve(database, "nodes", len(nodes))
+        first = database.take_numbers("nodes", len(nodes))
         database.nodes.bulk_write([UpdateOne(
             {"name": node["name"]},
             {"$set": node, "$setOnInsert": {"rev": 0, SEQ: first + offset}},
@@ -170,7 +170,7 @@ def copy_nodes(source, database):
 
 def copy_queues(source, database):
     queues = source.get("/queue/")
-    first = creation_order.reserve(database, "queues", len(queues)) if queues else None
+    first = database.take_numbers("queues", len(queues)) if queues else None
     for offset, queue in enumerate(queues):
         database.queues.update_one(
             {"queue": queue["queue"]},

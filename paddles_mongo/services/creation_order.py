@@ -19,16 +19,11 @@ from ..db import CREATION_ORDERED, SEQ
 UNNUMBERED = {SEQ: None}  # matches a missing seq, through the seq index
 
 
-def reserve(database, collection, count=1):
-    """The first of `count` consecutive numbers reserved for `collection`'s new documents."""
-    return database.take_numbers(collection, count)
-
-
 def number(database, collection, ids):
     """Number the documents `ids` (in that order) that have no seq yet. Returns how many."""
     if not ids:
         return 0
-    first = reserve(database, collection, len(ids))
+    first = database.take_numbers(collection, len(ids))
     result = database.db[collection].bulk_write(
         [UpdateOne({"_id": document_id, **UNNUMBERED}, {"$set": {SEQ: first + offset}})
          for offset, document_id in enumerate(ids)], ordered=False)

@@ -12,7 +12,7 @@ from ..domain.nodes import new_node
 from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
 from ..storage import decode_keys
 from ..timeformat import local_to_utc
-from . import creation_order, run_summary, runs
+from . import run_summary, runs
 
 BATCH = 500
 SUMMARY_BATCH = 10  # runs counted per aggregation: big runs make big counts
@@ -241,7 +241,7 @@ def set_targets(database, dry_run=False, progress=_none):
         {"name": {"$in": sorted(hostnames)}}, {"name": 1})}
     created = sorted(hostnames - existing)
     if created and not dry_run:
-        first = creation_order.reserve(database, "nodes", len(created))
+        first = database.take_numbers("nodes", len(created))
         database.nodes.bulk_write([UpdateOne(
             {"name": host},
             {"$setOnInsert": {**new_node(host, guess_machine_type(host)), SEQ: first + offset}},

@@ -17,7 +17,6 @@ from ..domain.nodes import check_lock_rules, new_node, plan_node_update
 from ..domain.runs import JOB_STATUSES
 from ..exceptions import InvalidInput, NotFound, Unavailable
 from ..query_policy import BATCH_LIMIT
-from . import creation_order
 
 WRITE_ATTEMPTS = 100
 CLAIM_SECONDS = 30
@@ -71,7 +70,7 @@ def create_node(database, request, now):
     name = request.pop("name")
     _check_vm_host(database, request)
     document = {**new_node(name), **plan_node_update({}, request, now, check_rules=False),
-                "rev": 0, SEQ: creation_order.reserve(database, "nodes")}
+                "rev": 0, SEQ: database.take_numbers("nodes")}
     try:
         database.nodes.insert_one(document)
     except DuplicateKeyError:

@@ -5,7 +5,6 @@ from ..db import CREATION_ORDER, QUEUE_INDEX, RUN_JOB_ID_INDEX, SEQ
 from ..domain.queues import is_paused, plan_queue_update
 from ..exceptions import InvalidInput, Unavailable
 from ..query_policy import BATCH_LIMIT
-from . import creation_order
 
 WRITE_ATTEMPTS = 100
 NO_SUCH_QUEUE = "specified queue does not exist"
@@ -30,7 +29,7 @@ def get_queue(database, name):
 def create_queue(database, request, now):
     document = {"queue": request["queue"], "paused_by": None, "paused_since": None,
                 "paused_until": None, **plan_queue_update(None, request, now), "rev": 0,
-                SEQ: creation_order.reserve(database, "queues")}
+                SEQ: database.take_numbers("queues")}
     try:
         database.queues.insert_one(document)
     except DuplicateKeyError:

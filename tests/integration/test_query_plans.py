@@ -159,18 +159,24 @@ def explainable(command):
     return {key: value for key, value in command.items() if key not in SESSION_KEYS}
 
 
-def winning_plans(node):
-    """Every winning plan in an explain output, however nested (find, distinct, aggregate
-    `$cursor` stages, SBE `queryPlan` shapes)."""
+def values_under(node, key):
+    """Every value of `key` in an explain output, however nested."""
     if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("winningPlan", "queryPlan"):
+        for name, value in node.items():
+            if name == key:
                 yield value
             else:
-                yield from winning_plans(value)
+                yield from values_under(value, key)
     elif isinstance(node, list):
         for item in node:
-            yield from winning_plans(item)
+            yield from values_under(item, key)
+
+
+def winning_plans(explained):
+    """Every winning plan in an explain output (find, distinct, aggregate `$cursor` stages, SBE
+    `queryPlan` shapes)."""
+    for key in ("winningPlan", "queryPlan"):
+        yield from values_under(explained, key)
 
 
 def contains_collscan(node):
@@ -215,17 +221,9 @@ DIMENSION_VALUES = {"sha1": "00", "date": "2024-03-01", "user": "alice", "branch
                     "status": "queued"}
 
 
-def index_names(node):
+def index_names(plan):
     """The names of the indexes a plan reads."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "indexName":
-                yield value
-            else:
-                yield from index_names(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from index_names(item)
+    return values_under(plan, "indexName")
 
 
 def indexes_read(plans, url):

@@ -420,5 +420,5 @@ def refresh_run(database, name, stale_before=None):
 
 
 def _pause(attempt):
-    """Back off while job writes are in flight (bounded: about 3 s over all attempts)."""
+    """Back off while job writes are in flight (bounded: about 5 s over all attempts)."""
     time.sleep(min(0.001 * 2 ** attempt, 0.05))

@@ -12,7 +12,7 @@ from .db import Database
 from .errors import register_error_handlers
 from .logs import configure_logging, finish_request, start_request
 from .metrics import JobStatusCounter
-from .page_cache import PageCache, TimedAnswers
+from .page_cache import PageCache
 
 __version__ = "0.1.0"
 
@@ -116,5 +116,4 @@ def bind_app(app, settings, database=None):
         database=database or Database(settings),
         job_status_counter=JobStatusCounter(settings),
         run_pages=PageCache(settings.run_page_cache_mb * 1024 * 1024),
-        job_stats=TimedAnswers(settings.job_stats_cache_seconds),
     )

@@ -42,7 +42,6 @@ class Settings:
     default_jobs_count: int = 10
     max_content_length: int = 8 * 1024 * 1024
     run_page_cache_mb: int = 64
-    job_stats_cache_seconds: int = 60
     query_policy: str = "auto"  # auto | mongodb | secantusdb: see paddles_mongo/query_policy.py
     # A job write journalled this long ago and never counted on its run is resolved by any
     # worker (its writer is gone: longer than gunicorn's worker timeout, 60 s).
@@ -61,6 +60,10 @@ class Settings:
     data_dir: str = "var/secantus-data"
     local_mongo_port: int = 27017
 
+
+# Settings an earlier version read: accepted in a file and ignored, so its config still loads.
+# job_stats_cache_seconds: node job stats are counted from the runs now, fast enough uncached.
+RETIRED_SETTINGS = ("job_stats_cache_seconds",)
 
 # Environment names that the original paddles read, accepted as aliases.
 ENV_ALIASES = {"sentry_dsn": "SENTRY_DSN"}
@@ -94,10 +97,11 @@ def load_settings(path=None, environ=None, **overrides):
             from_file = yaml.safe_load(config_file) or {}
         if not isinstance(from_file, dict):
             raise ConfigError(f"{path} must hold a mapping of settings")
-        unknown = set(from_file) - set(known)
+        unknown = set(from_file) - set(known) - set(RETIRED_SETTINGS)
         if unknown:
             raise ConfigError(f"unknown settings in {path}: {', '.join(sorted(unknown))}")
-        values.update(from_file)
+        values.update((name, value) for name, value in from_file.items()
+                      if name not in RETIRED_SETTINGS)
     for name in known:
         for env_name in (f"PADDLES_{name.upper()}", ENV_ALIASES.get(name)):
             if env_name and env_name in environ:

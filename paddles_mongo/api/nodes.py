@@ -92,12 +92,10 @@ class JobStats(MethodView):
     @blp.response(200, NODE_STATUS_COUNTS)
     def get(self, since_days=14, machine_type=None):
         """{node: {status: count}} for jobs posted in the last `since_days` days, nodes with
-        the fewest jobs first. Each worker answers the same query from its count of up to
-        `job_stats_cache_seconds` ago."""
-        state = app_state()
-        return jsonify(state.job_stats.get_or_compute(
-            (machine_type, since_days),
-            lambda: node_service.job_stats(state.database, machine_type, since_days, utcnow())))
+        the fewest jobs first. Counted from what each run keeps of its jobs: the cost is the
+        runs of the period, not their jobs."""
+        return jsonify(node_service.job_stats(app_state().database, machine_type, since_days,
+                                              utcnow()))
 
 
 @blp.route("/machine_types/")

@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..config import Settings
 from ..exceptions import InvalidInput
 from ..metrics import JobStatusCounter
-from ..page_cache import PageCache, TimedAnswers
+from ..page_cache import PageCache
 from ..schemas.runs import run_field_value, run_to_json
 from ..storage import UnstorableValue, check_storable
 
@@ -26,7 +26,6 @@ class AppState:
     database: object  # db.Database: reached by the blueprints only through services/
     job_status_counter: JobStatusCounter
     run_pages: PageCache
-    job_stats: TimedAnswers
 
 
 def app_state():

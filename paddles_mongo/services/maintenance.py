@@ -220,11 +220,13 @@ def guess_machine_type(hostname):
 def set_targets(database, dry_run=False, progress=_none):
     """Link jobs without node links to the nodes of their `targets`, creating missing nodes
     (machine type guessed from the hostname); then fill in missing node machine types the same
-    way. Returns (jobs linked, nodes created, node types filled)."""
+    way; the runs of the linked jobs count their nodes again. Returns (jobs linked, nodes
+    created, node types filled)."""
     jobs_linked = 0
-    hostnames = set()
+    hostnames, touched = set(), set()
     cursor = database.jobs.find({"target_nodes": {"$in": [[], None]},
-                                 "targets": {"$type": "object"}}, {"targets": 1}).sort("_id", 1)
+                                 "targets": {"$type": "object"}},
+                                {"targets": 1, "run": 1}).sort("_id", 1)
     for batch in _batches(cursor):
         updates = []
         for job in batch:
@@ -232,11 +234,14 @@ def set_targets(database, dry_run=False, progress=_none):
                                        for key in decode_keys(job["targets"])))
             if hosts:
                 hostnames.update(hosts)
+                touched.add(job["run"])
                 updates.append(UpdateOne({"_id": job["_id"]}, {"$set": {"target_nodes": hosts}}))
         if updates and not dry_run:
             database.jobs.bulk_write(updates, ordered=False)
         jobs_linked += len(updates)
         progress(len(batch))
+    if touched and not dry_run:
+        refresh_runs(database, sorted(touched))
     existing = {node["name"] for node in database.nodes.find(
         {"name": {"$in": sorted(hostnames)}}, {"name": 1})}
     created = sorted(hostnames - existing)

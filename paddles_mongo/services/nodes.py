@@ -12,11 +12,14 @@ from datetime import timedelta
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from ..db import CREATION_ORDER, POSTED_ORDER, SEQ, node_index_name, node_jobs_index_name
+from ..db import (CREATION_ORDER, JOBS_POSTED_LAST, JOBS_POSTED_LAST_INDEX, POSTED_ORDER,
+                  RUN_JOB_ID_INDEX, SEQ, node_index_name, node_jobs_index_name)
 from ..domain.nodes import check_lock_rules, new_node, plan_node_update
 from ..domain.runs import JOB_STATUSES
 from ..exceptions import InvalidInput, NotFound, Unavailable
 from ..query_policy import BATCH_LIMIT
+from . import maintenance
+from .run_summary import NODE_COUNT_JOB_FIELDS, node_count_keys
 
 WRITE_ATTEMPTS = 100
 CLAIM_SECONDS = 30
@@ -103,9 +106,14 @@ def update_node(database, name, request, now, missing_message=NODE_NOT_FOUND):
 
 
 def delete_node(database, name):
+    """Delete the node; its jobs forget it (they stay), and their runs count their jobs'
+    nodes again."""
     if database.nodes.delete_one({"name": name}).deleted_count == 0:
         raise NotFound(NODE_NOT_FOUND)
-    database.jobs.update_many({"target_nodes": name}, {"$pull": {"target_nodes": name}})
+    linked = {"target_nodes": name}
+    runs = database.jobs.distinct("run", linked)
+    database.jobs.update_many(linked, {"$pull": {"target_nodes": name}})
+    maintenance.refresh_runs(database, runs)
 
 
 def _apply_all_or_none(database, nodes, fields, now):
@@ -172,22 +180,40 @@ def machine_types(database):
 def job_stats(database, machine_type, since_days, now):
     """{node: {status: count}} over jobs posted in the last `since_days` days, only statuses
     that occur, nodes ordered by their total, fewest first. With `machine_type`: only nodes of
-    that type and only jobs of that type or `multi` (the original's trade-off)."""
-    match = {"posted": {"$gte": now - timedelta(days=since_days)}}
-    if machine_type:
-        match["machine_type"] = {"$in": [machine_type, "multi"]}
-    pipeline = [{"$match": match}, {"$project": {"target_nodes": 1, "status": 1}},
-                {"$unwind": "$target_nodes"}]
-    if machine_type:
-        names = database.nodes.distinct("name", {"machine_type": machine_type})
-        pipeline.append({"$match": {"target_nodes": {"$in": names}}})
-    pipeline.append({"$group": {"_id": {"node": "$target_nodes", "status": "$status"},
-                                "count": {"$sum": 1}}})
-    stats = {}
-    for row in database.jobs.aggregate(pipeline, **database.policy.hint(match, "posted")):
-        status = row["_id"].get("status") or "unknown"
-        counts = stats.setdefault(row["_id"]["node"], {})
-        counts[status] = counts.get(status, 0) + row["count"]
+    that type and only jobs of that type or `multi` (the original's trade-off).
+
+    Read from the runs, not the jobs: each run counts its jobs per node, machine type and
+    status (`node_counts`, kept exact by every job write, run_summary.py) and bounds their
+    `posted` (`jobs_posted`). A run whose jobs were all posted in the period counts whole; only
+    the jobs of runs that straddle its start are read. The cost is the runs of the period,
+    whatever the number of jobs in the database or in the period."""
+    since = now - timedelta(days=since_days)
+    job_types = {machine_type, "multi"} if machine_type else None
+    names = (set(database.nodes.distinct("name", {"machine_type": machine_type}))
+             if machine_type else None)
+    stats, straddling = {}, []
+
+    def count(node, job_type, status, number):
+        if (job_types is None or job_type in job_types) and (names is None or node in names):
+            counts = stats.setdefault(node, {})
+            counts[status] = counts.get(status, 0) + number
+
+    period = {JOBS_POSTED_LAST: {"$gte": since}}
+    runs = database.runs.find(period, {"name": 1, "jobs_posted": 1, "node_counts": 1},
+                              **database.policy.hint(period, JOBS_POSTED_LAST_INDEX))
+    for run in runs.batch_size(BATCH_LIMIT):
+        if run["jobs_posted"]["first"] < since:
+            straddling.append(run["name"])
+            continue
+        for entry in run.get("node_counts") or []:
+            count(entry["node"], entry["machine_type"], entry["status"], entry["count"])
+    if straddling:
+        query = {"run": {"$in": straddling}, "posted": {"$gte": since}}
+        jobs = database.jobs.find(query, dict.fromkeys(NODE_COUNT_JOB_FIELDS + ("status",), 1),
+                                  **database.policy.hint(query, RUN_JOB_ID_INDEX))
+        for job in jobs.batch_size(BATCH_LIMIT):
+            for node, job_type, status in node_count_keys(job):
+                count(node, job_type, status, 1)
     return dict(sorted(stats.items(), key=lambda item: (sum(item[1].values()), item[0])))
 
 

@@ -3,7 +3,9 @@
 A run document stores what its jobs count to (stored_summary): `results` (jobs per status),
 `status` (derived from the counts), the first job's (in job_id order) `first_job_id`, `sha1`,
 `flavor` and `priority`, and for the sha1/flavor filters `sha1_counts`/`flavor_counts` (how
-many jobs hold each value) with their values in `sha1s`/`flavors`.
+many jobs hold each value) with their values in `sha1s`/`flavors`, and for the node job stats
+`node_counts` (how many of its jobs each node ran, by the job's machine type and status) with
+`jobs_posted` (bounds of its jobs' `posted`: {first, last}).
 
 Every job write changes the summary by what that one job changed, in one atomic pipeline update
 of the run (job_write_update): counters move by one, the status is derived from the new counts
@@ -47,7 +49,11 @@ from ..exceptions import Unavailable
 
 SETTLE_ATTEMPTS = 100
 # The job fields a run's summary depends on.
-SUMMARY_JOB_FIELDS = ("job_id", *RUN_SUMMARY_FIELDS)
+# Job fields the run counts its jobs' nodes by (GET /nodes/job_stats/), and the bounds of its
+# jobs' `posted` that tell which runs a period of the stats takes whole.
+NODE_COUNT_JOB_FIELDS = ("target_nodes", "machine_type", "posted")
+SUMMARY_JOB_FIELDS = ("job_id", *RUN_SUMMARY_FIELDS, *NODE_COUNT_JOB_FIELDS)
+NODE_COUNT_KEY = ("node", "machine_type", "status")
 FIRST_JOB_FIELDS = ("first_job_id", "sha1", "flavor", "priority")
 # Job fields whose values the run counts: (counts field, values field).
 COUNTED_VALUES = {"sha1": ("sha1_counts", "sha1s"), "flavor": ("flavor_counts", "flavors")}
@@ -72,12 +78,33 @@ def stored_summary(summary):
         fields[counts_field] = [{"value": value, "count": counts[value]}
                                 for value in sorted(counts)]
         fields[values_field] = sorted(counts)
+    fields["node_counts"] = [{**dict(zip(NODE_COUNT_KEY, key)), "count": count}
+                             for key, count in sorted(summary["node_counts"].items(),
+                                                      key=lambda item: _sortable(item[0]))]
+    fields["jobs_posted"] = (None if summary["posted_first"] is None else
+                             {"first": summary["posted_first"], "last": summary["posted_last"]})
     return fields
+
+
+def _sortable(key):
+    return tuple((value is not None, value or "") for value in key)
+
+
+def node_count_keys(job):
+    """The NODE_COUNT_KEY of each node the job ran on (none for no job)."""
+    if job is None:
+        return []
+    machine_type = job.get("machine_type")
+    machine_type = machine_type if isinstance(machine_type, str) else None
+    status = job.get("status") or "unknown"
+    return [(node, machine_type, status) for node in dict.fromkeys(job.get("target_nodes") or [])
+            if isinstance(node, str)]
 
 
 def _empty_summary():
     return {**empty_results(), "status": "empty", "first_job_id": None, "priority": None,
-            **{counts_field: Counter() for counts_field, _ in COUNTED_VALUES.values()}}
+            **{counts_field: Counter() for counts_field, _ in COUNTED_VALUES.values()},
+            "node_counts": Counter(), "posted_first": None, "posted_last": None}
 
 
 SUMMARY_PROJECTION = dict.fromkeys(stored_summary(None), 1)
@@ -91,7 +118,19 @@ def _comparable(run):
         fields[counts_field] = sorted((entry["value"], entry["count"])
                                       for entry in fields[counts_field] or [])
         fields[values_field] = sorted(fields[values_field] or [])
+    fields["node_counts"] = sorted((_sortable(tuple(entry.get(k) for k in NODE_COUNT_KEY)),
+                                    entry["count"]) for entry in fields["node_counts"] or [])
     return fields
+
+
+def _posted_bounds_hold(stored, counted):
+    """Whether stored `jobs_posted` bounds hold every counted job's `posted`: job writes only
+    widen them (a deletion leaves them), so they need not be the tightest."""
+    if counted is None:
+        return True
+    return (stored is not None and stored.get("first") is not None
+            and stored["first"] <= counted["first"] and stored.get("last") is not None
+            and stored["last"] >= counted["last"])
 
 
 def _literal(value):
@@ -118,19 +157,31 @@ def _counted_value(job, field):
     return value if isinstance(value, str) else None
 
 
-def _counts_expression(counts_field, added, removed):
-    """`counts_field` ([{value, count}]) with one more job holding `added` and one fewer holding
-    `removed` (either None: no such change); values no job holds any more are dropped."""
-    bumps = [{"$cond": [{"$eq": ["$$entry.value", _literal(value)]}, step, 0]}
-             for value, step in ((added, 1), (removed, -1)) if value is not None]
+def _counts_expression(counts_field, key_fields, steps):
+    """`counts_field` ([{**key, count}], keyed by `key_fields`) with the count of each key of
+    `steps` ({key tuple: step}) moved by its step; keys no job counts any more are dropped."""
+    def same_key(key):
+        return {"$and": [{"$eq": [f"$$entry.{field}", _literal(value)]}
+                         for field, value in zip(key_fields, key)]}
+
+    bumps = [{"$cond": [same_key(key), step, 0]} for key, step in steps.items()]
     bumped = {"$map": {"input": "$$current", "as": "entry", "in": {
-        "value": "$$entry.value", "count": {"$add": ["$$entry.count", *bumps]}}}}
-    values = {"$map": {"input": "$$current", "as": "entry", "in": "$$entry.value"}}
-    appended = [] if added is None else {"$cond": [
-        {"$in": [_literal(added), values]}, [], [{"value": _literal(added), "count": 1}]]}
+        **{field: f"$$entry.{field}" for field in key_fields},
+        "count": {"$add": ["$$entry.count", *bumps]}}}}
+    keys = {"$map": {"input": "$$current", "as": "entry",
+                     "in": {field: f"$$entry.{field}" for field in key_fields}}}
+    appended = [{"$cond": [{"$in": [_literal(dict(zip(key_fields, key))), keys]}, [],
+                           [_literal({**dict(zip(key_fields, key)), "count": step})]]}
+                for key, step in steps.items() if step > 0]
     return {"$let": {"vars": {"current": {"$ifNull": [f"${counts_field}", []]}}, "in": {
-        "$filter": {"input": {"$concatArrays": [bumped, appended]}, "as": "entry",
+        "$filter": {"input": {"$concatArrays": [bumped, *appended]}, "as": "entry",
                     "cond": {"$gt": ["$$entry.count", 0]}}}}}
+
+
+def _steps(before_keys, after_keys):
+    steps = Counter(after_keys)
+    steps.subtract(before_keys)
+    return {key: step for key, step in steps.items() if step}
 
 
 def job_write_update(before, after, fields, job_started=None):
@@ -153,9 +204,21 @@ def job_write_update(before, after, fields, job_started=None):
     for job_field, (counts_field, values_field) in COUNTED_VALUES.items():
         added, removed = _counted_value(after, job_field), _counted_value(before, job_field)
         if added != removed:
-            changes[counts_field] = _counts_expression(counts_field, added, removed)
+            steps = _steps([(removed,)] if removed is not None else [],
+                           [(added,)] if added is not None else [])
+            changes[counts_field] = _counts_expression(counts_field, ("value",), steps)
             derived[values_field] = {"$map": {"input": f"${counts_field}", "as": "entry",
                                               "in": "$$entry.value"}}
+    node_steps = _steps(node_count_keys(before), node_count_keys(after))
+    if node_steps:
+        changes["node_counts"] = _counts_expression("node_counts", NODE_COUNT_KEY, node_steps)
+    posted = (after or {}).get("posted")
+    if before is None and isinstance(posted, datetime):
+        changes["jobs_posted"] = {
+            "first": {"$min": [{"$ifNull": ["$jobs_posted.first", _literal(posted)]},
+                               _literal(posted)]},
+            "last": {"$max": [{"$ifNull": ["$jobs_posted.last", _literal(posted)]},
+                              _literal(posted)]}}
     if after is not None:
         job_id = _literal(after["job_id"])
         if before is None:  # a new job is first if its job_id sorts before the first's
@@ -211,8 +274,9 @@ def summary_changes(run, summary):
     """How a stored run (with SUMMARY_PROJECTION) differs from a summarize_runs summary:
     {field: (stored, counted)} for each field that differs (counted values in sorted order)."""
     stored, counted = _comparable(run), _comparable(stored_summary(summary))
-    return {field: (stored[field], counted[field])
-            for field in SUMMARY_PROJECTION if stored[field] != counted[field]}
+    return {field: (stored[field], counted[field]) for field in SUMMARY_PROJECTION
+            if not (_posted_bounds_hold(stored[field], counted[field]) if field == "jobs_posted"
+                    else stored[field] == counted[field])}
 
 
 def summary_differs(run, summary):
@@ -236,7 +300,10 @@ def _results_pipeline(names):
                     "first_job_id": {"$first": "$job_id"},
                     **{field: {"$first": f"${field}"} for field in FIRST_JOB_FIELDS[1:]},
                     **{counts_field: {"$push": f"${job_field}"}
-                       for job_field, (counts_field, _) in COUNTED_VALUES.items()}}},
+                       for job_field, (counts_field, _) in COUNTED_VALUES.items()},
+                    "node_jobs": {"$push": {field: f"${field}" for field in
+                                            ("target_nodes", "machine_type", "status")}},
+                    "posted_first": {"$min": "$posted"}, "posted_last": {"$max": "$posted"}}},
     ]
 
 
@@ -252,6 +319,8 @@ def summarize_runs(database, names):
             summary = summaries[row.pop("_id")]
             for counts_field, _ in COUNTED_VALUES.values():
                 row[counts_field] = Counter(v for v in row[counts_field] if isinstance(v, str))
+            row["node_counts"] = Counter(key for job in row.pop("node_jobs")
+                                         for key in node_count_keys(job))
             summary.update(row)
             for key in FIRST_JOB_FIELDS[1:]:
                 summary[key] = row.get(key)  # $first of a missing field

@@ -954,25 +954,23 @@ def test_job_stats_orders_nodes_by_total_ascending(client):
                                    "smithi002": {"fail": 1, "pass": 1, "running": 1}}
 
 
-def test_job_stats_default_window_is_fourteen_days(client, database):
+def test_job_stats_default_window_is_fourteen_days(client, frozen_clock):
+    now = datetime(2024, 3, 20, 12)
     run = create_run(client, unique_name())
-    recent = post_job(client, run, {"status": "pass", "targets": targets_for("t1")})
-    old = post_job(client, run, {"status": "fail", "targets": targets_for("t1")})
-    database.jobs.update_one({"run": run, "job_id": recent},
-                             {"$set": {"posted": utcnow() - timedelta(days=13)}})
-    database.jobs.update_one({"run": run, "job_id": old},
-                             {"$set": {"posted": utcnow() - timedelta(days=15)}})
+    for status, days in (("fail", 15), ("pass", 13)):  # one run, posted over two weeks
+        frozen_clock.utc = now - timedelta(days=days)
+        post_job(client, run, {"status": status, "targets": targets_for("t1")})
+    frozen_clock.utc = now
     assert client.get("/nodes/job_stats/").get_json() == {"t1": {"pass": 1}}
 
 
-def test_job_stats_since_days_widens_and_narrows_the_window(client, database):
-    run = create_run(client, unique_name())
-    ages = {"pass": 0, "fail": 2, "dead": 20}
-    for status, days in ages.items():
-        job_id = post_job(client, run, {"status": status, "targets": targets_for("t1")})
-        database.jobs.update_one({"run": run, "job_id": job_id},
-                                 {"$set": {"posted": utcnow() - timedelta(days=days, hours=1)
-                                           if days else utcnow()}})
+def test_job_stats_since_days_widens_and_narrows_the_window(client, frozen_clock):
+    now = datetime(2024, 3, 20, 12)
+    for status, days in (("dead", 20), ("fail", 2), ("pass", 0)):
+        frozen_clock.utc = now - timedelta(days=days, hours=1 if days else 0)
+        run = create_run(client, unique_name())
+        post_job(client, run, {"status": status, "targets": targets_for("t1")})
+    frozen_clock.utc = now
     stats = lambda days: client.get(f"/nodes/job_stats/?since_days={days}").get_json()
     assert stats(1) == {"t1": {"pass": 1}}
     assert stats(3) == {"t1": {"pass": 1, "fail": 1}}

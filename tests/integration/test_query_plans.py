@@ -76,7 +76,8 @@ def fill(client):
                 "sha1": sha1_of(number % 17), "flavor": FLAVORS[number % 3],
                 "branch": BRANCHES[index % 3], "suite": SUITES[index % 3],
                 "machine_type": MACHINE_TYPES[index % 3], "user": USERS[number % 5],
-                "description": f"{SUITES[index % 3]}/thrash/{number}"})
+                "description": f"{SUITES[index % 3]}/thrash/{number}",
+                "targets": {f"ubuntu@{MACHINE_TYPES[index % 3]}{number % 4:03d}": "ssh-rsa A"}})
 
 
 @contextlib.contextmanager
@@ -152,6 +153,9 @@ ROUTES = [
     # one run: its page and its job list
     f"/runs/{RUN}/", f"/runs/{RUN}/jobs/", f"/runs/{RUN}/jobs/?status=queued",
     f"/runs/{RUN}/jobs/?fields=job_id,status,description", f"/runs/{RUN}/jobs/2/",
+    # nodes: pulpito's stats page, a node's job history
+    "/nodes/job_stats/", "/nodes/job_stats/?machine_type=smithi&since_days=3",
+    "/nodes/smithi001/jobs/?count=5&page=2", "/nodes/mira002/jobs/?status=pass",
 ]
 
 
@@ -233,6 +237,13 @@ def indexes_read(plans, url):
         assert not contains_collscan(plan), (url, json.dumps(plan, default=str))
         used.update(index_names(plan))
     return used
+
+
+def test_node_job_stats_read_the_runs_of_the_period_and_no_job(plans_by_policy):
+    """Every run's jobs were posted in the period: no run straddles its start."""
+    assert indexes_read(plans_by_policy, "/nodes/job_stats/") == {"jobs_posted_last"}
+    assert indexes_read(plans_by_policy, "/nodes/job_stats/?machine_type=mira") == {
+        "machine_type_seq", "jobs_posted_last"}
 
 
 def test_every_dimension_of_the_table_has_a_sample_value():

@@ -86,6 +86,14 @@ def test_unknown_yaml_key_raises_config_error(empty_dir):
     assert "no_such_setting" in str(error.value)
 
 
+def test_a_retired_setting_in_a_file_is_accepted_and_ignored(empty_dir):
+    """A settings file written for an earlier release still loads."""
+    path = write_yaml(empty_dir, "server_port: 9000\njob_stats_cache_seconds: 60\n")
+    settings = load_settings(path=path, environ={})
+    assert settings.server_port == 9000
+    assert not hasattr(settings, "job_stats_cache_seconds")
+
+
 def test_yaml_that_is_not_a_mapping_raises_config_error(empty_dir):
     path = write_yaml(empty_dir, "- a\n- b\n")
     with pytest.raises(ConfigError):

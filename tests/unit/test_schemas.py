@@ -402,7 +402,8 @@ def test_job_json_omits_internal_fields():
 def run_summary(**counts):
     summary = {"queued": 0, "pass": 0, "running": 0, "waiting": 0, "fail": 0, "dead": 0,
                "unknown": 0, "total": 0, "sha1": "none", "flavor": "none", "priority": None,
-               "status": "empty", "first_job_id": None, "sha1_counts": {}, "flavor_counts": {}}
+               "status": "empty", "first_job_id": None, "sha1_counts": {}, "flavor_counts": {},
+               "node_counts": {}, "posted_first": None, "posted_last": None}
     summary.update(counts)
     return summary
 

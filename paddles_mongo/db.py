@@ -28,6 +28,8 @@ RUN_JOBS_ORDER = [("posted", DESCENDING), ("seq", DESCENDING), ("_id", DESCENDIN
 JOB_ID_ORDER = [("job_id", ASCENDING)]
 RUN_JOB_ID_INDEX = "run_job_id_unique"
 QUEUE_INDEX = "queue_status_priority"
+QUEUED_RUNS = {"results.queued": {"$gt": 0}}  # runs with a queued job (their counted results)
+QUEUED_RUNS_INDEX = "queued_scheduled"
 JOBS_POSTED_LAST = "jobs_posted.last"  # the newest `posted` of a run's jobs (run_summary.py)
 JOBS_POSTED_LAST_INDEX = "jobs_posted_last"
 # Nodes and queues list in creation order: `seq`, numbered from a counter in the database
@@ -75,6 +77,9 @@ INDEXES = {
         # Job writes begun and not yet counted, by age: what the repairs look for
         # (services/run_summary.py).
         IndexModel([("pending.at", ASCENDING)], name="pending_at"),
+        # Runs with queued jobs, oldest first (`/runs/queued/`): only those runs are in it.
+        IndexModel([("scheduled", ASCENDING), ("_id", ASCENDING)], name=QUEUED_RUNS_INDEX,
+                   partialFilterExpression=QUEUED_RUNS),
         # Runs with jobs posted since a time: the node job stats (services/nodes.py).
         IndexModel([(JOBS_POSTED_LAST, ASCENDING)], name=JOBS_POSTED_LAST_INDEX),
     ],

@@ -146,7 +146,7 @@ UNPAGINATED = [
     ("/runs/sha1/0/flavors/", 1), ("/runs/flavor/vanilla/sha1/", 1),
     ("/runs/date/from/2020-01-01/to/2030-12-31/", 1),
     ("/runs/machine_type/plana/date/from/2020-01-01/to/2030-12-31/", 1),
-    ("/runs/queued/", 2),
+    ("/runs/queued/", 1),
 ]
 
 

@@ -246,6 +246,10 @@ def test_node_job_stats_read_the_runs_of_the_period_and_no_job(plans_by_policy):
         "machine_type_seq", "jobs_posted_last"}
 
 
+def test_queued_runs_read_an_index_of_only_the_runs_with_queued_jobs(plans_by_policy):
+    assert indexes_read(plans_by_policy, "/runs/queued/") == {"queued_scheduled"}
+
+
 def test_every_dimension_of_the_table_has_a_sample_value():
     assert set(DIMENSION_VALUES) == {dimension.segment for dimension in RUN_DIMENSIONS}
 

@@ -10,6 +10,7 @@ SUITES = ("rados", "rbd", "fs", "rgw", "orch", "krbd", "upgrade", "smoke")
 BRANCHES = ("main", "squid", "reef", "wip-foo-testing", "wip-bar-fix")
 MACHINE_TYPES = ("smithi", "mira")
 FINAL = ("pass", "pass", "pass", "pass", "fail", "dead")
+RUN_INTERVAL = timedelta(hours=3)  # between two runs' schedules: 8 runs, ~800 jobs, a day
 CONF_WORDS = ("debug ms", "debug osd", "osd op queue", "mon warn on pool no app",
               "bluestore fsck on mount", "osd shutdown pgref assert", "mon osd down out interval",
               "osd debug verify cached snaps", "osd max markdown count", "mon min osdmap epochs",
@@ -30,10 +31,10 @@ def _hex(rng, length):
 
 class Lab:
     def __init__(self, seed=1, runs=200, jobs_per_run=100, big_run_jobs=320, nodes=40,
-                 first_run=0):
+                 first_run=0, start=datetime(2026, 1, 5, 3, 0, 0)):
         self.rng = random.Random(seed)
         self.nodes = [f"{MACHINE_TYPES[i % 2]}{i:03d}.front.sepia.ceph.com" for i in range(nodes)]
-        self.start = datetime(2026, 1, 5, 3, 0, 0)
+        self.start = start  # run `index` is scheduled RUN_INTERVAL * index after it
         self.runs = [self._run(index, big_run_jobs if index % 50 == 0 else
                                self.rng.randint(jobs_per_run // 4, jobs_per_run * 7 // 4))
                      for index in range(first_run, first_run + runs)]
@@ -42,11 +43,12 @@ class Lab:
         rng = self.rng
         suite, branch = rng.choice(SUITES), rng.choice(BRANCHES)
         machine_type = rng.choice(MACHINE_TYPES)
-        scheduled = self.start + timedelta(hours=3 * index, seconds=rng.randint(0, 59))
+        scheduled = self.start + RUN_INTERVAL * index + timedelta(seconds=rng.randint(0, 59))
         name = (f"teuthology-{scheduled:%Y-%m-%d_%H:%M:%S}-{suite}-{branch}-distro-default-"
                 f"{machine_type}")
         sha1 = _hex(rng, 40)
-        return {"name": name, "suite": suite, "branch": branch, "machine_type": machine_type,
+        return {"name": name, "scheduled": scheduled, "suite": suite, "branch": branch,
+                "machine_type": machine_type,
                 "sha1": sha1, "jobs": [self._job(name, suite, branch, machine_type, sha1, n)
                                        for n in range(1, job_count + 1)]}
 

@@ -10,16 +10,22 @@ workaround here, beside its plain form:
 | index choice | every query names its index (`hint`): fixed plans | only queries its planner would answer with a collection scan (several fields, a pattern) name it: it runs hinted queries slowly |
 | the newest-runs list | a sorted `find` with skip and limit: the index walk stops at the limit | bounded below by the `posted` of the page's last run when it was last read (PageFloors): it reads every run for an unbounded sorted `find` |
 | a run's jobs | read on the run's range of `run_job_id_unique`, sorted on the server | the run's range read whole, picked and sorted here: a server-side sort of whole documents costs it more than the read |
+| a page of a run filter | a sorted `find` with skip and limit on the filter's index | read in windows of `scheduled` going back from now (1, 4, 16, ... days, then the rest), each an index range, until the page is full: it reads every run of a range before stopping at a limit |
 
 `query_policy` (setting) chooses: `auto` (the default) asks the server once per process
 (`buildInfo` of SecantusDB carries `secantusVersion`), or `mongodb` / `secantusdb`. Tests run the
 routes these change under both, against the same expectations.
 """
+from datetime import timedelta
+
 from .config import ConfigError
 from .page_cache import PageFloors
 
 BATCH_LIMIT = 100_000  # documents per reply; a whole page, within MongoDB's 16 MiB per reply
 PLAIN_OPERATORS = {"$eq", "$gt", "$gte", "$lt", "$lte", "$in"}
+# How far back from now each window of a run filter's page reaches on the local database, in
+# days; the last window takes the rest.
+FILTER_WINDOW_DAYS = (1, 4, 16, 64, 256, 1024)
 
 
 class MongoDBQueries:
@@ -32,6 +38,12 @@ class MongoDBQueries:
     def newest_runs(self, runs, order, skip, limit):
         """A page of runs in `order` (newest `posted` first)."""
         cursor = runs.find({}).sort(order).skip(skip).limit(limit)
+        return list(cursor.batch_size(min(limit, BATCH_LIMIT)))
+
+    def newest_filtered(self, runs, query, index, order, skip, limit, now):
+        """A page of the runs matching `query` (perhaps a `scheduled` range), newest `scheduled`
+        first (`order`), read on `index`."""
+        cursor = runs.find(query, **self.hint(query, index)).sort(order).skip(skip).limit(limit)
         return list(cursor.batch_size(min(limit, BATCH_LIMIT)))
 
     def run_jobs(self, jobs, run_index, query, projection, order):
@@ -66,6 +78,16 @@ class SecantusDBQueries(MongoDBQueries):
         self.page_floors.remember(end, found, limit)
         return found
 
+    def newest_filtered(self, runs, query, index, order, skip, limit, now):
+        wanted, found = skip + limit, []
+        for window in scheduled_windows(query.get("scheduled"), now):
+            bounded = {**query, "scheduled": window}
+            cursor = runs.find(bounded, **self.hint(bounded, index)).sort(order)
+            found += cursor.limit(wanted - len(found)).batch_size(BATCH_LIMIT)
+            if len(found) >= wanted:
+                break
+        return found[skip:]
+
     def run_jobs(self, jobs, run_index, query, projection, order):
         run_range = {"run": query["run"]}
         if projection is not None:
@@ -75,6 +97,30 @@ class SecantusDBQueries(MongoDBQueries):
         picked = [job for job in cursor
                   if all(job.get(field) == value for field, value in query.items())]
         return sort_here(picked, order)
+
+
+def scheduled_windows(condition, now):
+    """`scheduled` conditions of consecutive windows, newest first, that together cover
+    `condition` ({$gte, $lte}, either optional; None: all time): from a day before `now` on
+    (runs scheduled later included), then back to FILTER_WINDOW_DAYS[1], ... days before `now`,
+    then the rest."""
+    floor, ceiling = (condition or {}).get("$gte"), (condition or {}).get("$lte")
+    upper = None  # the exclusive end of the next window
+    for days in (*FILTER_WINDOW_DAYS, None):
+        lower = None if days is None else now - timedelta(days=days)
+        last = lower is None or (floor is not None and lower <= floor)
+        if floor is not None and last:
+            lower = floor
+        if ceiling is None or lower is None or lower <= ceiling:
+            window = {"$gte": lower} if lower is not None else {}
+            if upper is not None:
+                window["$lt"] = upper
+            if ceiling is not None:
+                window["$lte"] = ceiling
+            yield window
+        if last:
+            return
+        upper = lower
 
 
 def sort_here(documents, order):

@@ -110,11 +110,12 @@ class RunFilter(MethodView):
         if run_filter.listing:
             return jsonify(run_filters.filter_values(state.database, run_filter))
         if run_filter.date_range:
-            return jsonify(runs_json(run_filters.filtered_runs(state.database, run_filter), None))
+            return jsonify(runs_json(run_filters.filtered_runs(state.database, run_filter,
+                                                               utcnow()), None))
         if count is None:
             count = state.settings.default_latest_runs_count
         skip, limit = page_window(count, page)
-        docs = run_filters.filtered_runs(state.database, run_filter, skip, limit,
+        docs = run_filters.filtered_runs(state.database, run_filter, utcnow(), skip, limit,
                                          day_start(since, state.settings.timezone) if since else None)
         return jsonify(runs_json(docs, None))
 

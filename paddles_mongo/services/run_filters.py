@@ -33,18 +33,17 @@ def filter_index(run_filter):
     return min(used, key=RUN_DIMENSIONS.index).index if used else SCHEDULED_INDEX
 
 
-def filtered_runs(database, run_filter, skip=0, limit=None, since=None):
+def filtered_runs(database, run_filter, now, skip=0, limit=None, since=None):
     """Matching runs, newest `scheduled` first. `limit` None: all of them."""
     if run_filter.empty or limit == 0:
         return []
     query = filter_query(run_filter, since)
-    cursor = (database.runs.find(query, **database.policy.hint(query, filter_index(run_filter)))
-              .sort(SCHEDULED_ORDER))
+    index = filter_index(run_filter)
     if limit is not None:
-        cursor = cursor.skip(skip).limit(limit).batch_size(min(limit, BATCH_LIMIT))
-    else:
-        cursor = cursor.batch_size(BATCH_LIMIT)
-    return list(cursor)
+        return database.policy.newest_filtered(database.runs, query, index, SCHEDULED_ORDER,
+                                               skip, limit, now)
+    return list(database.runs.find(query, **database.policy.hint(query, index))
+                .sort(SCHEDULED_ORDER).batch_size(BATCH_LIMIT))
 
 
 def filter_values(database, run_filter):

@@ -13,7 +13,7 @@ import requests
 from .lab import Lab
 from .load import load_lab
 from .runner import measure, median_round
-from .scenarios import SCENARIOS, Targets
+from .scenarios import SCALE_SCENARIOS, SCENARIOS, Targets
 
 
 @click.group()
@@ -83,38 +83,52 @@ def run(url, other, scenarios, concurrency, requests_total, seconds, rounds, jso
 @click.option("--fill-only", is_flag=True, help="Fill the databases, measure nothing.")
 @click.option("--reuse", is_flag=True,
               help="Measure databases an earlier run filled (with --fill-only) as they are.")
+@click.option("--scenario", "scenarios", multiple=True, type=click.Choice(list(SCENARIOS)),
+              default=SCALE_SCENARIOS, show_default=True)
 @click.option("--port", default=8790, show_default=True)
 @click.option("--concurrency", default=8, show_default=True)
 @click.option("--requests", "requests_total", default=400, show_default=True)
 @click.option("--seconds", type=float, help="Measure each round for this long instead.")
 @click.option("--rounds", default=3, show_default=True)
+@click.option("--db-pid", type=int, help="The database server's process: its memory (RSS) is "
+                                         "reported after each scenario.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False))
-def scale(mongo_server, sizes, fill_only, reuse, port, concurrency, requests_total, seconds,
-          rounds, json_path):
-    """Run-list latency at several database sizes, served by paddles-mongo (4 workers) on the
-    MongoDB at MONGO_SERVER (mongodb://host:port)."""
-    from .scale import prepare, serve, wait_until_up
+def scale(mongo_server, sizes, fill_only, reuse, scenarios, port, concurrency, requests_total,
+          seconds, rounds, db_pid, json_path):
+    """Latency of pulpito's pages at several database sizes, served by paddles-mongo (4
+    workers) on the MongoDB at MONGO_SERVER (mongodb://host:port)."""
+    from .scale import database_bytes, prepare, resident_mb, serve, wait_until_up
 
     report = {}
     for size in sizes:
         runs, jobs_per_run = (int(part) for part in size.split("x"))
+        started = time.perf_counter()
         uri, jobs = prepare(mongo_server, runs, jobs_per_run, reuse=reuse)
+        entry = report[size] = {"runs": runs, "jobs": jobs, "database_bytes": database_bytes(uri)}
+        if not reuse:
+            entry["fill_seconds"] = round(time.perf_counter() - started)
+        click.echo(f"{runs:6} runs {jobs:8} jobs, {entry['database_bytes'] / 2 ** 20:,.0f} MiB"
+                   + (f", filled in {entry['fill_seconds']} s" if not reuse else ""))
         if fill_only:
-            click.echo(f"{runs:6} runs {jobs:8} jobs: filled")
             continue
         server = serve(uri, port)
         url = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(url, server)
             targets = Targets(requests.Session(), url)
-            figures = median_round([measure(url, "run_list", targets, requests_total,
-                                            concurrency, seconds) for _ in range(rounds)])
+            for scenario in scenarios:
+                figures = median_round([measure(url, scenario, targets, requests_total,
+                                                concurrency, seconds) for _ in range(rounds)])
+                if db_pid:
+                    figures["database_rss_mb"] = resident_mb(db_pid)
+                entry[scenario] = figures
+                click.echo(f"  {scenario:16} {figures['rps']:7.1f} req/s p50 "
+                           f"{figures['p50_ms']:8.1f} ms p95 {figures['p95_ms']:8.1f} ms "
+                           f"err {figures['errors']}"
+                           + (f" db {figures['database_rss_mb']} MB" if db_pid else ""))
         finally:
             server.terminate()
             server.wait()
-        report[size] = {"runs": runs, "jobs": jobs, **figures}
-        click.echo(f"{runs:6} runs {jobs:8} jobs: run list {figures['rps']:7.1f} req/s "
-                   f"p50 {figures['p50_ms']:7.1f} ms p95 {figures['p95_ms']:7.1f} ms")
     if json_path:
         with open(json_path, "w") as out:
             json.dump(report, out, indent=2)

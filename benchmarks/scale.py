@@ -13,7 +13,8 @@ import sys
 import requests
 
 from paddles_mongo.config import load_settings
-from paddles_mongo.db import Database, create_indexes
+from paddles_mongo.db import SEQ, Database, create_indexes
+from paddles_mongo.domain.nodes import new_node
 from paddles_mongo.importer import job_document
 from paddles_mongo.services import run_summary
 from paddles_mongo.services import runs as run_service
@@ -31,6 +32,10 @@ def fill(database, runs, jobs_per_run, seed=1, progress=lambda jobs: None):
     s against 9.4 s for 2,000 jobs.)"""
     start = utcnow().replace(microsecond=0) - RUN_INTERVAL * runs
     total = 0
+    hosts = Lab(runs=0).nodes  # every lab has the same test machines
+    first = database.take_numbers("nodes", len(hosts))
+    database.nodes.insert_many([{**new_node(host, host[:-len(".front.sepia.ceph.com") - 3]),
+                                 SEQ: first + number} for number, host in enumerate(hosts)])
     for first in range(0, runs, RUNS_PER_BATCH):
         lab = Lab(seed=seed + first, runs=min(RUNS_PER_BATCH, runs - first),
                   jobs_per_run=jobs_per_run, first_run=first, start=start)
@@ -49,6 +54,25 @@ def fill(database, runs, jobs_per_run, seed=1, progress=lambda jobs: None):
             total += len(documents)
             progress(len(documents))
     return total
+
+
+def database_bytes(uri):
+    """The database's size on disk: its collections' and indexes' storage (dbStats)."""
+    database = Database(load_settings(path=os.devnull, environ={}, mongo_uri=uri))
+    try:
+        stats = database.db.command("dbStats")
+        return int(stats.get("storageSize", 0) + stats.get("indexSize", 0))
+    finally:
+        database.close()
+
+
+def resident_mb(pid):
+    """A process's resident memory, in MB (Linux /proc)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    return None
 
 
 def serve(mongo_uri, port):

@@ -22,8 +22,14 @@ class Targets:
         self.big_run = max(runs, key=lambda run: run["results"]["total"])["name"]
         self.run = finished[len(finished) // 2]["name"]
         self.branch, self.suite = finished[0]["branch"], finished[0]["suite"]
-        jobs = session.get(f"{url}/runs/{q(self.run)}/jobs/", params={"fields": "job_id"}).json()
-        self.job_id = sorted(job["job_id"] for job in jobs)[0]
+        jobs = session.get(f"{url}/runs/{q(self.run)}/jobs/",
+                           params={"fields": "job_id,sha1,description,targets"}).json()
+        job = min(jobs, key=lambda job: job["job_id"])
+        self.job_id = job["job_id"]
+        self.sha1_prefix = (job.get("sha1") or "0")[:7]
+        # A word of the job's description, as people search them: `thrash`, `radosbench`.
+        self.description_word = (job.get("description") or "rados").split("/")[1]
+        self.node = next(iter(job.get("targets") or {"x@nonode": ""})).split("@")[1]
 
 
 def run_list(t):
@@ -57,6 +63,21 @@ def jobs_fields(t):
 
 def one_job(t):
     return itertools.repeat(("GET", f"/runs/{q(t.run)}/jobs/{t.job_id}/", None))
+
+
+def node_jobs(t):
+    """pulpito's node page: the node's 20 newest jobs."""
+    return itertools.repeat(("GET", f"/nodes/{q(t.node)}/jobs/?count=20&page=1", None))
+
+
+def sha1_prefix(t):
+    """Runs holding a job of a sha1, searched by its first 7 characters."""
+    return itertools.repeat(("GET", f"/runs/sha1/{t.sha1_prefix}/?count=25", None))
+
+
+def job_description(t):
+    return itertools.repeat(("GET", f"/jobs/?description={q(t.description_word)}&count=25",
+                             None))
 
 
 def node_job_stats(t):
@@ -98,6 +119,11 @@ def lifecycle(t):
 
 SCENARIOS = {f.__name__: f for f in (
     run_list, run_list_deep, filter_route, filter_values, run_page_big, run_head, jobs_fields,
-    one_job, node_job_stats, queued_runs, job_create, job_update, lifecycle)}
+    one_job, node_jobs, sha1_prefix, job_description, node_job_stats, queued_runs, job_create,
+    job_update, lifecycle)}
+# What `scale` measures at each size: the pages that must not slow down as the database grows.
+SCALE_SCENARIOS = ("run_list", "filter_route", "filter_values", "run_page_big", "one_job",
+                   "node_jobs", "sha1_prefix", "job_description", "queued_runs",
+                   "node_job_stats")
 # Scenarios whose requests must be sent in order by one client (each builds on the last).
 SEQUENTIAL = ("job_update", "lifecycle")

@@ -10,7 +10,7 @@ workaround here, beside its plain form:
 | index choice | every query names its index (`hint`): fixed plans | only queries its planner would answer with a collection scan (several fields, a pattern) name it: it runs hinted queries slowly |
 | the newest-runs list | a sorted `find` with skip and limit: the index walk stops at the limit | bounded below by the `posted` of the page's last run when it was last read (PageFloors): it reads every run for an unbounded sorted `find` |
 | a run's jobs | read on the run's range of `run_job_id_unique`, sorted on the server | the run's range read whole, picked and sorted here: a server-side sort of whole documents costs it more than the read |
-| a page of a run filter | a sorted `find` with skip and limit on the filter's index | read in windows of `scheduled` going back from now (1, 4, 16, ... days, then the rest), each an index range, until the page is full: it reads every run of a range before stopping at a limit |
+| a page of a run filter | a sorted `find` with skip and limit on the filter's index | read in windows of `scheduled` going back from now (2, 16, 128, 1024 days, then the rest), each an index range, until the page is full: it reads every run of a range before stopping at a limit |
 
 `query_policy` (setting) chooses: `auto` (the default) asks the server once per process
 (`buildInfo` of SecantusDB carries `secantusVersion`), or `mongodb` / `secantusdb`. Tests run the
@@ -25,7 +25,8 @@ BATCH_LIMIT = 100_000  # documents per reply; a whole page, within MongoDB's 16 
 PLAIN_OPERATORS = {"$eq", "$gt", "$gte", "$lt", "$lte", "$in"}
 # How far back from now each window of a run filter's page reaches on the local database, in
 # days; the last window takes the rest.
-FILTER_WINDOW_DAYS = (1, 4, 16, 64, 256, 1024)
+# Eight times longer each: a page of a sparse filter, found in no window, costs five `find`s.
+FILTER_WINDOW_DAYS = (2, 16, 128, 1024)
 
 
 class MongoDBQueries:
@@ -101,9 +102,9 @@ class SecantusDBQueries(MongoDBQueries):
 
 def scheduled_windows(condition, now):
     """`scheduled` conditions of consecutive windows, newest first, that together cover
-    `condition` ({$gte, $lte}, either optional; None: all time): from a day before `now` on
-    (runs scheduled later included), then back to FILTER_WINDOW_DAYS[1], ... days before `now`,
-    then the rest."""
+    `condition` ({$gte, $lte}, either optional; None: all time): from FILTER_WINDOW_DAYS[0]
+    days before `now` on (runs scheduled later included), then back to FILTER_WINDOW_DAYS[1],
+    ... days before `now`, then the rest."""
     floor, ceiling = (condition or {}).get("$gte"), (condition or {}).get("$lte")
     upper = None  # the exclusive end of the next window
     for days in (*FILTER_WINDOW_DAYS, None):

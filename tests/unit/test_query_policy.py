@@ -1,12 +1,12 @@
 """The query policy switch (paddles_mongo/query_policy.py): which policy a setting chooses, and
 the local database's in-process sort, which must order as MongoDB does."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
 from paddles_mongo.config import ConfigError
-from paddles_mongo.query_policy import (MongoDBQueries, SecantusDBQueries, choose_policy,
-                                        sort_here)
+from paddles_mongo.query_policy import (FILTER_WINDOW_DAYS, MongoDBQueries, SecantusDBQueries,
+                                        choose_policy, scheduled_windows, sort_here)
 
 SECANTUS_BUILD_INFO = {"version": "8.2.11", "secantusVersion": "0.7.0b3", "ok": 1.0}
 MONGODB_BUILD_INFO = {"version": "8.0.4", "gitVersion": "bc35ab43", "ok": 1.0}
@@ -54,3 +54,30 @@ def test_sorting_here_orders_as_mongodb_does():
             {"_id": 5, "posted": datetime(2026, 12, 4)}, {"_id": 6, "posted": day, "seq": 2}]
     order = [("posted", -1), ("seq", -1), ("_id", -1)]
     assert [doc["_id"] for doc in sort_here(docs, order)] == [5, 4, 6, 1, 3, 2]
+
+
+NOW = datetime(2024, 6, 1, 12)
+
+
+def day(days):
+    return NOW - timedelta(days=days)
+
+
+def test_windows_go_back_from_now_and_end_with_the_rest():
+    assert FILTER_WINDOW_DAYS == (2, 16, 128, 1024)
+    assert list(scheduled_windows(None, NOW)) == [
+        {"$gte": day(2)}, {"$gte": day(16), "$lt": day(2)}, {"$gte": day(128), "$lt": day(16)},
+        {"$gte": day(1024), "$lt": day(128)}, {"$lt": day(1024)}]
+
+
+def test_a_floor_ends_the_windows_at_it():
+    assert list(scheduled_windows({"$gte": day(10)}, NOW)) == [
+        {"$gte": day(2)}, {"$gte": day(10), "$lt": day(2)}]
+    assert list(scheduled_windows({"$gte": NOW}, NOW)) == [{"$gte": NOW}]
+
+
+def test_a_ceiling_skips_the_windows_after_it_and_bounds_the_others():
+    ceiling = day(20)
+    assert list(scheduled_windows({"$gte": day(200), "$lte": ceiling}, NOW)) == [
+        {"$gte": day(128), "$lt": day(16), "$lte": ceiling},
+        {"$gte": day(200), "$lt": day(128), "$lte": ceiling}]

@@ -12,7 +12,7 @@ from pymongo.uri_parser import split_options
 
 from .config import WRITE_CONCERNS
 from .query_policy import choose_policy
-from .run_dimensions import DAY, RUN_DIMENSIONS
+from .run_dimensions import DAY, DIMENSION_PAIRS, RUN_DIMENSIONS
 
 DEFAULT_DATABASE = "paddles"
 
@@ -74,6 +74,8 @@ INDEXES = {
         IndexModel(SCHEDULED_ORDER, name=SCHEDULED_INDEX),
         *(IndexModel([(dimension.field, ASCENDING), *SCHEDULED_ORDER], name=dimension.index)
           for dimension in RUN_DIMENSIONS if dimension.match != DAY),
+        *(IndexModel([(dimension.field, ASCENDING) for dimension in pair.dimensions]
+                     + SCHEDULED_ORDER, name=pair.index) for pair in DIMENSION_PAIRS),
         # Job writes begun and not yet counted, by age: what the repairs look for
         # (services/run_summary.py).
         IndexModel([("pending.at", ASCENDING)], name="pending_at"),

@@ -4,7 +4,8 @@ choice of index for a query (services/run_filters.py) derive from.
 
 Adding a dimension is one row here, over a field the run documents hold (plus its tests):
 this gives the URLs `/runs/{segment}/`, `/runs/{segment}/{value}/...`, the index
-`{field}_scheduled` and its place in index choice."""
+`{field}_scheduled` and its place in index choice. A pair of dimensions filtered on together
+often (DIMENSION_PAIRS) gets an index of both."""
 from dataclasses import dataclass
 
 EQUAL = "equal"    # the field equals the value
@@ -40,3 +41,20 @@ RUN_DIMENSIONS = (
     RunDimension("flavor", "flavors", array=True, aliases=("flavors",)),
     RunDimension("status", "status"),
 )
+
+
+@dataclass(frozen=True)
+class DimensionPair:
+    """Two dimensions filtered on together often enough to have an index of both (then the
+    sort by `scheduled`): a chain holding both reads only the runs matching both, instead of
+    every run matching the more selective one."""
+    dimensions: tuple  # two RunDimensions, the index's fields in this order
+
+    @property
+    def index(self):
+        return "_".join(dimension.field for dimension in self.dimensions) + "_scheduled"
+
+
+_BY_NAME = {dimension.segment: dimension for dimension in RUN_DIMENSIONS}
+# pulpito's branch + suite view: the filter route people open most after the run list.
+DIMENSION_PAIRS = (DimensionPair((_BY_NAME["branch"], _BY_NAME["suite"])),)

@@ -5,7 +5,7 @@ whatever the planner."""
 from ..db import (QUEUED_RUNS, QUEUED_RUNS_INDEX, SCHEDULED_INDEX, SCHEDULED_ORDER,
                   prefix_condition)
 from ..query_policy import BATCH_LIMIT
-from ..run_dimensions import DAY, PREFIX, RUN_DIMENSIONS
+from ..run_dimensions import DAY, DIMENSION_PAIRS, PREFIX, RUN_DIMENSIONS
 
 
 def _day_of(field):
@@ -28,9 +28,15 @@ def filter_query(run_filter, since=None):
 
 
 def filter_index(run_filter):
-    """The index of the most selective dimension filtered on (the first in RUN_DIMENSIONS)."""
+    """The index of the most selective dimension filtered on (the first in RUN_DIMENSIONS), or
+    of a pair of dimensions (DIMENSION_PAIRS) filtered on, that one among them."""
     used = run_filter.dimensions
-    return min(used, key=RUN_DIMENSIONS.index).index if used else SCHEDULED_INDEX
+    if not used:
+        return SCHEDULED_INDEX
+    best = min(used, key=RUN_DIMENSIONS.index)
+    pair = next((pair for pair in DIMENSION_PAIRS
+                 if best in pair.dimensions and set(pair.dimensions) <= set(used)), None)
+    return pair.index if pair else best.index
 
 
 def filtered_runs(database, run_filter, now, skip=0, limit=None, since=None):

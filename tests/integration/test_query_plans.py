@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 
 from paddles_mongo.query_policy import CHOICES
-from paddles_mongo.run_dimensions import RUN_DIMENSIONS
+from paddles_mongo.run_dimensions import DIMENSION_PAIRS, RUN_DIMENSIONS
 from tests.integration.support import CommandRecorder, app_on_fresh_database, post_job
 
 pytestmark = pytest.mark.wire(reason="explains the queries sent (explain): the server's query plans")
@@ -250,6 +250,10 @@ def test_queued_runs_read_an_index_of_only_the_runs_with_queued_jobs(plans_by_po
     assert indexes_read(plans_by_policy, "/runs/queued/") == {"queued_scheduled"}
 
 
+# The dimension pairs with an index of their own (run_dimensions.DIMENSION_PAIRS).
+PAIR_INDEXES = {frozenset(("branch", "suite")): "branch_suite_scheduled"}
+
+
 def test_every_dimension_of_the_table_has_a_sample_value():
     assert set(DIMENSION_VALUES) == {dimension.segment for dimension in RUN_DIMENSIONS}
 
@@ -270,5 +274,23 @@ def test_a_chain_reads_the_index_of_its_most_selective_dimension(plans_by_policy
     client = plans_by_policy[0]
     if not client.get(url).get_json():
         pytest.fail(f"{url}: no run matches; pick DIMENSION_VALUES that meet")
-    intended = min(first, second, key=RUN_DIMENSIONS.index).index
+    intended = PAIR_INDEXES.get(frozenset((first.segment, second.segment)),
+                                min(first, second, key=RUN_DIMENSIONS.index).index)
+    assert indexes_read(plans_by_policy, url) == {intended}, url
+
+
+def test_the_pairs_of_the_table_are_those_these_tests_expect():
+    assert {frozenset(d.segment for d in pair.dimensions): pair.index
+            for pair in DIMENSION_PAIRS} == PAIR_INDEXES
+
+
+@pytest.mark.parametrize("url, intended", [
+    ("/runs/branch/main/suite/rados/machine_type/smithi/", "branch_suite_scheduled"),
+    ("/runs/machine_type/smithi/suite/rados/branch/main/", "branch_suite_scheduled"),
+    # a dimension more selective than the pair's: its own index
+    ("/runs/user/alice/branch/main/suite/rados/", "user_scheduled"),
+    ("/runs/branch/main/suite/rados/sha1/00/", "sha1s_scheduled"),
+])
+def test_a_chain_with_a_pair_reads_the_pair_index_unless_a_dimension_is_more_selective(
+        plans_by_policy, url, intended):
     assert indexes_read(plans_by_policy, url) == {intended}, url

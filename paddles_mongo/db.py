@@ -12,6 +12,7 @@ from pymongo.uri_parser import split_options
 
 from .config import WRITE_CONCERNS
 from .query_policy import choose_policy
+from .text_search import DESCRIPTION_INDEX, GRAMS_FIELD
 from .run_dimensions import DAY, DIMENSION_PAIRS, RUN_DIMENSIONS
 
 DEFAULT_DATABASE = "paddles"
@@ -103,6 +104,9 @@ INDEXES = {
         IndexModel([("status", ASCENDING), ("updated", ASCENDING)], name="status_updated"),
         *(IndexModel([(field, ASCENDING), *POSTED_ORDER], name=search_index_name(field))
           for field in JOB_SEARCH_FIELDS),
+        # Description search: the 3-grams of each description (about one entry per character;
+        # not on the local database, see query_policy.py).
+        IndexModel([(GRAMS_FIELD, ASCENDING), *POSTED_ORDER], name=DESCRIPTION_INDEX),
     ],
     "nodes": [
         IndexModel([("name", ASCENDING)], name="name_unique", unique=True),
@@ -191,6 +195,13 @@ class Database:
         self.client.close()
 
 
+def declared_indexes(database):
+    """INDEXES, less those the database's query policy goes without."""
+    skipped = database.policy.skipped_indexes
+    return {collection: [model for model in models if model.document["name"] not in skipped]
+            for collection, models in INDEXES.items()}
+
+
 def create_indexes(database):
     """Create every declared index and drop the retired ones (idempotent). Returns
     {collection: [index names]}."""
@@ -199,14 +210,15 @@ def create_indexes(database):
         for name in names:
             if name in present:
                 database.db[collection].drop_index(name)
-    return {name: database.db[name].create_indexes(models) for name, models in INDEXES.items()}
+    return {name: database.db[name].create_indexes(models)
+            for name, models in declared_indexes(database).items()}
 
 
 def index_drift(database):
-    """Compare the indexes in the database with INDEXES. Returns (missing, unexpected,
-    different): lists of `collection.index` names."""
+    """Compare the indexes in the database with those declared for it. Returns (missing,
+    unexpected, different): lists of `collection.index` names."""
     missing, unexpected, different = [], [], []
-    for collection, models in INDEXES.items():
+    for collection, models in declared_indexes(database).items():
         present = database.db[collection].index_information()
         present.pop("_id_", None)
         for model in models:

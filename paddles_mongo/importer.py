@@ -23,6 +23,7 @@ from .domain.runs import RESULT_STATUSES, result_key
 from .services import run_summary
 from .services import runs as run_service
 from .storage import encode_keys
+from .text_search import GRAMS_FIELD, grams
 
 log = logging.getLogger(__name__)
 LAST_DAY = "9999-12-31"
@@ -87,6 +88,7 @@ def job_document(run_name, job, node_names):
             value = encode_keys(value)
         document[name] = value
     document["job_id"] = str(job["job_id"])  # the original returned them as strings already
+    document[GRAMS_FIELD] = grams(document["description"])
     for name in ("posted", "started", "updated"):
         document[name] = parse_wire_date(job.get(name))
     # Links to the source's nodes; a node deleted at the source has lost its links there too.

@@ -10,7 +10,8 @@ workaround here, beside its plain form:
 | index choice | every query names its index (`hint`): fixed plans | only queries its planner would answer with a collection scan (several fields, a pattern) name it: it runs hinted queries slowly |
 | the newest-runs list | a sorted `find` with skip and limit: the index walk stops at the limit | bounded below by the `posted` of the page's last run when it was last read (PageFloors): it reads every run for an unbounded sorted `find` |
 | a run's jobs | read on the run's range of `run_job_id_unique`, sorted on the server | the run's range read whole, picked and sorted here: a server-side sort of whole documents costs it more than the read |
-| a page of a run filter | a sorted `find` with skip and limit on the filter's index | read in windows of `scheduled` going back from now (2, 16, 128, 1024 days, then the rest), each an index range, until the page is full: it reads every run of a range before stopping at a limit |
+| a page of a run filter, of `/jobs/` | a sorted `find` with skip and limit on the filter's index | read in windows of `scheduled` (`posted`) going back from now (2, 16, 128, 1024 days, then the rest), each an index range, until the page is full: it reads every document of a range before stopping at a limit |
+| description search | narrowed by the index of the descriptions' 3-grams, then the pattern | no grams index (`skipped_indexes`): it rewrites every index entry of a job at each of its updates, about one per character of the description; the pattern alone, in the windows above |
 
 `query_policy` (setting) chooses: `auto` (the default) asks the server once per process
 (`buildInfo` of SecantusDB carries `secantusVersion`), or `mongodb` / `secantusdb`. Tests run the
@@ -19,6 +20,7 @@ routes these change under both, against the same expectations.
 from datetime import timedelta
 
 from .config import ConfigError
+from .text_search import DESCRIPTION_INDEX
 from .page_cache import PageFloors
 
 BATCH_LIMIT = 100_000  # documents per reply; a whole page, within MongoDB's 16 MiB per reply
@@ -31,6 +33,8 @@ FILTER_WINDOW_DAYS = (2, 16, 128, 1024)
 
 class MongoDBQueries:
     name = "mongodb"
+    skipped_indexes = frozenset()  # of db.INDEXES: those this server goes without
+    text_grams = True  # whether description search narrows by the grams index
 
     def hint(self, query, index):
         """find/aggregate/count keyword arguments naming the index that serves `query`."""
@@ -41,11 +45,12 @@ class MongoDBQueries:
         cursor = runs.find({}).sort(order).skip(skip).limit(limit)
         return list(cursor.batch_size(min(limit, BATCH_LIMIT)))
 
-    def newest_filtered(self, runs, query, index, order, skip, limit, now):
-        """A page of the runs matching `query` (perhaps a `scheduled` range), newest `scheduled`
-        first (`order`), read on `index`."""
-        cursor = runs.find(query, **self.hint(query, index)).sort(order).skip(skip).limit(limit)
-        return list(cursor.batch_size(min(limit, BATCH_LIMIT)))
+    def newest(self, collection, query, index, order, skip, limit, now):
+        """A page of the documents matching `query`, newest first by `order` (its first field a
+        date: `scheduled` of runs, `posted` of jobs; `query` may hold a range of it), read on
+        `index`."""
+        cursor = collection.find(query, **self.hint(query, index)).sort(order)
+        return list(cursor.skip(skip).limit(limit).batch_size(min(limit, BATCH_LIMIT)))
 
     def run_jobs(self, jobs, run_index, query, projection, order):
         """The jobs matching `query` (the run's, perhaps of one status) in `order`."""
@@ -55,6 +60,8 @@ class MongoDBQueries:
 
 class SecantusDBQueries(MongoDBQueries):
     name = "secantusdb"
+    skipped_indexes = frozenset({DESCRIPTION_INDEX})
+    text_grams = False
 
     def __init__(self):
         self.page_floors = PageFloors()  # per process; see PageFloors for why that is exact
@@ -79,11 +86,12 @@ class SecantusDBQueries(MongoDBQueries):
         self.page_floors.remember(end, found, limit)
         return found
 
-    def newest_filtered(self, runs, query, index, order, skip, limit, now):
+    def newest(self, collection, query, index, order, skip, limit, now):
         wanted, found = skip + limit, []
-        for window in scheduled_windows(query.get("scheduled"), now):
-            bounded = {**query, "scheduled": window}
-            cursor = runs.find(bounded, **self.hint(bounded, index)).sort(order)
+        field = order[0][0]
+        for window in time_windows(query.get(field), now):
+            bounded = {**query, field: window}
+            cursor = collection.find(bounded, **self.hint(bounded, index)).sort(order)
             found += cursor.limit(wanted - len(found)).batch_size(BATCH_LIMIT)
             if len(found) >= wanted:
                 break
@@ -100,24 +108,25 @@ class SecantusDBQueries(MongoDBQueries):
         return sort_here(picked, order)
 
 
-def scheduled_windows(condition, now):
-    """`scheduled` conditions of consecutive windows, newest first, that together cover
-    `condition` ({$gte, $lte}, either optional; None: all time): from FILTER_WINDOW_DAYS[0]
-    days before `now` on (runs scheduled later included), then back to FILTER_WINDOW_DAYS[1],
-    ... days before `now`, then the rest."""
-    floor, ceiling = (condition or {}).get("$gte"), (condition or {}).get("$lte")
+def time_windows(condition, now):
+    """Conditions on a date of consecutive windows, newest first, that together cover
+    `condition` (a date range: $gt/$gte, $lt/$lte, each optional; None: all time): from
+    FILTER_WINDOW_DAYS[0] days before `now` on (later dates included), then back to
+    FILTER_WINDOW_DAYS[1], ... days before `now`, then the rest."""
+    condition = dict(condition or {})
+    floors = [condition[op] for op in ("$gt", "$gte") if op in condition]
+    ceilings = [condition[op] for op in ("$lt", "$lte") if op in condition]
+    floor, ceiling = max(floors, default=None), min(ceilings, default=None)
     upper = None  # the exclusive end of the next window
     for days in (*FILTER_WINDOW_DAYS, None):
         lower = None if days is None else now - timedelta(days=days)
         last = lower is None or (floor is not None and lower <= floor)
-        if floor is not None and last:
-            lower = floor
-        if ceiling is None or lower is None or lower <= ceiling:
-            window = {"$gte": lower} if lower is not None else {}
+        if last or ceiling is None or lower <= ceiling:
+            window = dict(condition)
+            if not last:
+                window["$gte"] = max(lower, condition.get("$gte", lower))
             if upper is not None:
-                window["$lt"] = upper
-            if ceiling is not None:
-                window["$lte"] = ceiling
+                window["$lt"] = min(upper, condition.get("$lt", upper))
             yield window
         if last:
             return

@@ -116,7 +116,7 @@ class JobSearch(MethodView):
         skip, limit = page_window(count, page)
         tz = state.settings.timezone
         docs = job_service.search_jobs(
-            state.database, skip, limit,
+            state.database, utcnow(), skip, limit,
             posted_after=day_start(posted_after, tz) if posted_after else None,
             posted_before=day_start(posted_before, tz) if posted_before else None, **criteria)
         return jsonify([job_to_json(doc, state.settings) for doc in docs])

@@ -3,6 +3,7 @@ from pymongo.errors import PyMongoError
 
 from ..db import CREATION_ORDERED, create_indexes, index_drift
 from ..services.creation_order import number_unnumbered, unnumbered_ids
+from ..services.maintenance import index_descriptions
 from .common import database_command, database_failure, dry_run_option
 
 
@@ -19,7 +20,8 @@ def create_indexes_command(database, settings, dry_run, check):
     (it would create them), unexpected (not declared; left as they are) and different (same
     name, other keys or uniqueness: creating fails until it is dropped). Indexes an earlier
     version declared and this one replaced are dropped. Nodes and queues stored before they
-    had a creation number (`seq`) are numbered, in `_id` order."""
+    had a creation number (`seq`) are numbered, in `_id` order; jobs stored before
+    description search get the grams of their description."""
     if dry_run or check:
         missing, unexpected, different = index_drift(database)
         for label, names in (("missing", missing), ("unexpected", unexpected),
@@ -31,7 +33,10 @@ def create_indexes_command(database, settings, dry_run, check):
         for collection, count in unnumbered.items():
             if count:
                 click.echo(f"unnumbered: {count} {collection} (it would number them)")
-        if not (missing or unexpected or different or any(unnumbered.values())):
+        unindexed = index_descriptions(database, dry_run=True)
+        if unindexed:
+            click.echo(f"unindexed: {unindexed} job descriptions (it would index them)")
+        if not (missing or unexpected or different or any(unnumbered.values()) or unindexed):
             click.echo("indexes match the declaration")
         elif check:
             raise SystemExit(1)
@@ -41,6 +46,7 @@ def create_indexes_command(database, settings, dry_run, check):
     try:
         created = create_indexes(database)
         numbered = number_unnumbered(database)
+        indexed = index_descriptions(database)
     except PyMongoError as error:
         raise click.ClickException(
             f"could not create indexes: {database_failure(settings, error)}") from None
@@ -49,3 +55,5 @@ def create_indexes_command(database, settings, dry_run, check):
     for collection, count in numbered.items():
         if count:
             click.echo(f"numbered {count} {collection} in creation order")
+    if indexed:
+        click.echo(f"indexed {indexed} job descriptions for search")

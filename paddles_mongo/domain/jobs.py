@@ -6,6 +6,7 @@ what to write; it never touches a database, so every rule here is testable on pl
 from dataclasses import dataclass, field
 
 from ..exceptions import InvalidInput
+from ..text_search import GRAMS_FIELD, grams
 
 TERMINAL_STATUSES = ("pass", "fail")  # `status` cannot move a job out of these
 STATUS_FROM_SUCCESS = {True: "pass", False: "fail", None: "unknown"}
@@ -66,6 +67,8 @@ def plan_job_write(current, request, now):
     new_status = _next_status(current, request)
     request.pop("status", None)
     job_fields = {**request, "status": new_status, "updated": request.get("updated") or now}
+    if "description" in request:
+        job_fields[GRAMS_FIELD] = grams(request["description"])
     if old_status in STARTABLE_STATUSES and new_status == "running":
         job_fields["started"] = now
 

@@ -12,6 +12,7 @@ from ..domain.nodes import new_node
 from ..exceptions import InvalidInput, NotFound, Unavailable
 from ..query_policy import BATCH_LIMIT
 from ..storage import encode_keys
+from ..text_search import DESCRIPTION_INDEX, GRAMS_FIELD, search_grams
 from . import creation_order, run_summary, runs
 
 JOB_WRITE_ATTEMPTS = 100
@@ -159,13 +160,23 @@ def delete_job(database, run_name, job_id, now):
     run_summary.settle_first_job(database, run_name)
 
 
-def search_jobs(database, skip, limit, description=None, status=None, sha1=None, branch=None,
-                user=None, posted_after=None, posted_before=None):
+# Which index serves a job search, by the conditions present (most selective first).
+SEARCH_INDEX_PREFERENCE = (("sha1", search_index_name("sha1")), (GRAMS_FIELD, DESCRIPTION_INDEX),
+                           *((field, search_index_name(field))
+                             for field in ("user", "branch", "status")))
+
+
+def search_jobs(database, now, skip, limit, description=None, status=None, sha1=None,
+                branch=None, user=None, posted_after=None, posted_before=None):
     """Jobs of every run, newest `posted` first. `sha1` given: `branch` is ignored (as in the
-    original). `posted_after`/`posted_before`: datetimes, compared strictly."""
+    original). `posted_after`/`posted_before`: datetimes, compared strictly. `description`: a
+    substring, found through the grams index where the server has it (text_search.py)."""
     query = {}
     if description:
         query["description"] = {"$regex": re.escape(description)}
+        description_grams = search_grams(description)
+        if description_grams and database.policy.text_grams:
+            query[GRAMS_FIELD] = {"$all": description_grams}
     exact = {"status": status, "sha1": sha1, "branch": None if sha1 else branch, "user": user}
     query.update({field: value for field, value in exact.items() if value})
     posted = {}
@@ -175,8 +186,6 @@ def search_jobs(database, skip, limit, description=None, status=None, sha1=None,
         posted["$lt"] = posted_before
     if posted:
         query["posted"] = posted
-    index = next((search_index_name(field) for field in ("sha1", "user", "branch", "status")
-                  if field in query), search_index_name("posted"))
-    cursor = (database.jobs.find(query, **database.policy.hint(query, index)).sort(POSTED_ORDER)
-              .skip(skip).limit(limit).batch_size(min(limit, BATCH_LIMIT)))
-    return list(cursor)
+    index = next((index for field, index in SEARCH_INDEX_PREFERENCE if field in query),
+                 search_index_name("posted"))
+    return database.policy.newest(database.jobs, query, index, POSTED_ORDER, skip, limit, now)

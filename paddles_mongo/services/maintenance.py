@@ -11,6 +11,7 @@ from ..domain.jobs import plan_job_write, target_hostname
 from ..domain.nodes import new_node
 from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
 from ..storage import decode_keys
+from ..text_search import GRAMS_FIELD, grams
 from ..timeformat import local_to_utc
 from . import run_summary, runs
 
@@ -43,6 +44,23 @@ def refresh_runs(database, names, progress=_none):
     for name in names:
         run_summary.refresh_run(database, name)
         progress(1)
+
+
+def index_descriptions(database, dry_run=False):
+    """Give the jobs stored before description search (without `description_grams`) the grams
+    of their description; a job whose description changed meanwhile is left for the next
+    time. Returns how many it indexed (would index, with `dry_run`)."""
+    count = 0
+    for batch in _batches(database.jobs.find({GRAMS_FIELD: {"$exists": False}},
+                                             {"description": 1}).sort("_id", 1)):
+        count += len(batch)
+        if not dry_run:
+            database.jobs.bulk_write([UpdateOne(
+                {"_id": job["_id"], "description": job.get("description"),
+                 GRAMS_FIELD: {"$exists": False}},
+                {"$set": {GRAMS_FIELD: grams(job.get("description"))}}) for job in batch],
+                ordered=False)
+    return count
 
 
 def stale_jobs_query(now, running_minutes, queued_days):

@@ -46,8 +46,8 @@ def filtered_runs(database, run_filter, now, skip=0, limit=None, since=None):
     query = filter_query(run_filter, since)
     index = filter_index(run_filter)
     if limit is not None:
-        return database.policy.newest_filtered(database.runs, query, index, SCHEDULED_ORDER,
-                                               skip, limit, now)
+        return database.policy.newest(database.runs, query, index, SCHEDULED_ORDER, skip,
+                                      limit, now)
     return list(database.runs.find(query, **database.policy.hint(query, index))
                 .sort(SCHEDULED_ORDER).batch_size(BATCH_LIMIT))
 

@@ -7,6 +7,7 @@ import pytest
 from pymongo import MongoClient
 
 from paddles_mongo.db import INDEXES
+from paddles_mongo.query_policy import SecantusDBQueries
 from tests.conftest import RUNS_SCRIPTS, free_port
 
 pytestmark = RUNS_SCRIPTS
@@ -15,14 +16,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SCRIPT = os.path.join(ROOT, "scripts", "create-indexes")
 
 
-def run_script(uri, *args):
-    env = {**os.environ, "PADDLES_MONGO_URI": uri, "PADDLES_MONGO_SERVER_SELECTION_TIMEOUT_MS": "500"}
+def run_script(uri, *args, query_policy="auto"):
+    env = {**os.environ, "PADDLES_MONGO_URI": uri, "PADDLES_QUERY_POLICY": query_policy,
+           "PADDLES_MONGO_SERVER_SELECTION_TIMEOUT_MS": "500"}
     return subprocess.run([sys.executable, SCRIPT, *args], env=env, capture_output=True,
                           text=True, timeout=120, cwd="/")
 
 
-def declared():
-    return {collection: {model.document["name"] for model in models}
+def declared(skipped=SecantusDBQueries.skipped_indexes):
+    """The declared indexes, less those the query policy goes without (by default the local
+    database's, which `auto` chooses here)."""
+    return {collection: {model.document["name"] for model in models} - skipped
             for collection, models in INDEXES.items()}
 
 
@@ -41,6 +45,15 @@ def test_creates_every_declared_index_and_is_idempotent(database_uri):
     assert second.returncode == 0, second.stderr
     assert present(database_uri) == declared()
     assert "jobs: run_job_id_unique" in second.stdout
+
+
+def test_the_description_grams_index_is_made_for_mongodb_only(database_uri):
+    assert "description_grams_posted" in SecantusDBQueries.skipped_indexes
+    assert run_script(database_uri).returncode == 0
+    assert "description_grams_posted" not in present(database_uri)["jobs"]
+    made = run_script(database_uri, query_policy="mongodb")
+    assert made.returncode == 0, made.stderr
+    assert present(database_uri) == declared(skipped=frozenset())
 
 
 def test_unique_job_index_is_unique(database_uri):

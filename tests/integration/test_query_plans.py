@@ -246,6 +246,13 @@ def test_node_job_stats_read_the_runs_of_the_period_and_no_job(plans_by_policy):
         "machine_type_seq", "jobs_posted_last"}
 
 
+@pytest.mark.parametrize("url", ["/jobs/?description=thrash", "/jobs/?description=s/thr&count=2"])
+def test_description_search_reads_the_grams_index_where_the_server_has_it(plans_by_policy, url):
+    policy = plans_by_policy[0].application.extensions["paddles"].database.policy
+    expected = {"mongodb": {"description_grams_posted"}, "secantusdb": {"posted"}}
+    assert indexes_read(plans_by_policy, url) == expected[policy.name]
+
+
 def test_queued_runs_read_an_index_of_only_the_runs_with_queued_jobs(plans_by_policy):
     assert indexes_read(plans_by_policy, "/runs/queued/") == {"queued_scheduled"}
 

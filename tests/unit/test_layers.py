@@ -16,7 +16,7 @@ LAYERS = [
     ("domain", ("domain.",)),
     ("db", ("db", "query_policy", "page_cache")),
     ("foundations", ("config", "exceptions", "timeformat", "storage", "run_dimensions",
-                     "documents")),
+                     "documents", "text_search")),
 ]
 # What the modules of a package must not use: the domain is plain Python, services speak
 # MongoDB but not HTTP, the blueprints reach the database only through services. (errors.py,

@@ -6,7 +6,7 @@ import pytest
 
 from paddles_mongo.config import ConfigError
 from paddles_mongo.query_policy import (FILTER_WINDOW_DAYS, MongoDBQueries, SecantusDBQueries,
-                                        choose_policy, scheduled_windows, sort_here)
+                                        choose_policy, sort_here, time_windows)
 
 SECANTUS_BUILD_INFO = {"version": "8.2.11", "secantusVersion": "0.7.0b3", "ok": 1.0}
 MONGODB_BUILD_INFO = {"version": "8.0.4", "gitVersion": "bc35ab43", "ok": 1.0}
@@ -65,19 +65,27 @@ def day(days):
 
 def test_windows_go_back_from_now_and_end_with_the_rest():
     assert FILTER_WINDOW_DAYS == (2, 16, 128, 1024)
-    assert list(scheduled_windows(None, NOW)) == [
+    assert list(time_windows(None, NOW)) == [
         {"$gte": day(2)}, {"$gte": day(16), "$lt": day(2)}, {"$gte": day(128), "$lt": day(16)},
         {"$gte": day(1024), "$lt": day(128)}, {"$lt": day(1024)}]
 
 
 def test_a_floor_ends_the_windows_at_it():
-    assert list(scheduled_windows({"$gte": day(10)}, NOW)) == [
+    assert list(time_windows({"$gte": day(10)}, NOW)) == [
         {"$gte": day(2)}, {"$gte": day(10), "$lt": day(2)}]
-    assert list(scheduled_windows({"$gte": NOW}, NOW)) == [{"$gte": NOW}]
+    assert list(time_windows({"$gte": NOW}, NOW)) == [{"$gte": NOW}]
 
 
 def test_a_ceiling_skips_the_windows_after_it_and_bounds_the_others():
     ceiling = day(20)
-    assert list(scheduled_windows({"$gte": day(200), "$lte": ceiling}, NOW)) == [
+    assert list(time_windows({"$gte": day(200), "$lte": ceiling}, NOW)) == [
         {"$gte": day(128), "$lt": day(16), "$lte": ceiling},
         {"$gte": day(200), "$lt": day(128), "$lte": ceiling}]
+
+
+def test_strict_bounds_are_kept_and_narrowed():
+    """`/jobs/?posted_after=&posted_before=` compare strictly."""
+    assert list(time_windows({"$gt": day(20), "$lt": day(1)}, NOW)) == [
+        {"$gt": day(20), "$gte": day(2), "$lt": day(1)},
+        {"$gt": day(20), "$gte": day(16), "$lt": day(2)},
+        {"$gt": day(20), "$lt": day(16)}]

@@ -1,0 +1,90 @@
+"""`/jobs/?description=` finds every job whose description holds the string, newest `posted`
+first, whatever the policy: narrowed by the 3-grams index on MongoDB (text_search.py), the
+pattern alone in windows of `posted` on the local database."""
+import random
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+import pytest
+
+from paddles_mongo.text_search import grams
+from tests.conftest import QUERY_POLICIES, RUNS_SCRIPTS, run_script
+from tests.integration.support import (FrozenClock, app_on_fresh_database, post_job,
+                                       put_job)
+
+NOW = datetime(2024, 6, 1, 12)
+FACETS = ("rados/thrash", "rados/basic", "fs/upgrade", "rbd/mirror", "Rados/Thrash")
+PARTS = ("{clusters/{fixed-2 openstack}", "msgr/async", "msgr/async-v2", "objectstore/bluestore",
+         "objectstore/bluestore-lz4", "workloads/radosbench", "(a.b*c)", "café/ümlaut", "x^y$z")
+SEARCHES = ("thrash", "Thrash", "hra", "rados/thrash", "ados/thr", "async", "async-v2",
+            "v2", "y", "lz4 w", "bluestore-lz4 workloads", "(a.b*c)", "b*c", ".b", "café",
+            "ümla", "x^y$z", "^y", "{fixed-2", "nothing-like-this", "osd", " ", "2}")
+
+
+def description(rng):
+    return f"{rng.choice(FACETS)}/{{{' '.join(rng.sample(PARTS, rng.randint(1, 4)))}}}"
+
+
+JOBS = []  # (run, job_id, description, posted), oldest first
+
+
+@pytest.fixture(scope="module", params=QUERY_POLICIES)
+def searched(mongo_backend, request):
+    rng = random.Random(3)
+    JOBS.clear()
+    with pytest.MonkeyPatch.context() as monkeypatch, app_on_fresh_database(
+            mongo_backend, "test_search", query_policy=request.param) as (client, _):
+        clock = FrozenClock(monkeypatch)
+        for number in range(80):
+            posted = NOW - timedelta(hours=8 * (80 - number))  # over 27 days
+            clock.utc = posted
+            run = f"teuthology-{posted:%Y-%m-%d_%H:%M:%S}-rados-main-distro-default-smithi"
+            text = description(rng)
+            JOBS.append((run, post_job(client, run, {"description": text, "name": run}), text,
+                         posted))
+        clock.utc = NOW
+        yield client
+
+
+def found(client, search, count=1000, page=1):
+    response = client.get(f"/jobs/?description={quote(search)}&count={count}&page={page}")
+    assert response.status_code == 200, response.data
+    return [(job["name"], job["job_id"]) for job in response.get_json()]
+
+
+def holding(search):
+    return [(run, job_id) for run, job_id, text, _ in reversed(JOBS) if search in text]
+
+
+@pytest.mark.parametrize("search", SEARCHES)
+def test_every_job_holding_the_string_newest_first(searched, search):
+    assert found(searched, search) == holding(search)
+    assert found(searched, search, count=3, page=2) == holding(search)[3:6]
+
+
+def test_a_changed_description_is_found_by_its_new_text_only(searched):
+    run, job_id, old, _ = JOBS[10]
+    put_job(searched, run, job_id, {"description": "brand/new {zzyzx}"})
+    JOBS[10] = (run, job_id, "brand/new {zzyzx}", JOBS[10][3])
+    assert found(searched, "zzyzx") == [(run, job_id)]
+    assert (run, job_id) not in found(searched, old)
+
+
+@RUNS_SCRIPTS
+def test_create_indexes_gives_jobs_stored_before_search_their_grams(database_uri, database,
+                                                                    client):
+    run = "teuthology-2024-03-01_00:00:00-rados-main-distro-default-smithi"
+    job_id = post_job(client, run, {"description": "rados/thrash/{msgr/async}", "name": run})
+    post_job(client, run, {"name": run})  # no description: grams of nothing
+    database.jobs.update_many({}, {"$unset": {"description_grams": ""}})
+    dry = run_script("create-indexes", database_uri, "--dry-run")
+    assert "unindexed: 2 job descriptions (it would index them)" in dry.stdout
+    assert run_script("create-indexes", database_uri, "--check").returncode == 1
+    first = run_script("create-indexes", database_uri)
+    assert first.returncode == 0, first.stderr
+    assert "indexed 2 job descriptions for search" in first.stdout
+    stored = database.jobs.find_one({"job_id": job_id})
+    assert stored["description_grams"] == grams("rados/thrash/{msgr/async}")
+    assert "ash" in stored["description_grams"]
+    assert run_script("create-indexes", database_uri, "--check").returncode == 0
+    assert found(client, "msgr/as") == [(run, job_id)]

@@ -59,9 +59,15 @@ def filter_values(database, run_filter):
     listing = run_filter.listing
     field = listing.field
     query = filter_query(run_filter)
+    pair = next((pair for pair in DIMENSION_PAIRS
+                 if list(pair.dimensions) == [*run_filter.values, listing]), None)
     if not query and listing.match != DAY:
         # Only the listed field: its index alone answers (a distinct scan on MongoDB).
         values = database.runs.distinct(field, {field: {"$gt": ""}})
+    elif pair is not None and not run_filter.day:
+        # The pair's index holds the listed values under the filtered one: a distinct scan on
+        # MongoDB (pulpito's suites of a branch).
+        values = database.runs.distinct(field, query, hint=pair.index)
     else:
         pipeline = [{"$match": query}]
         if listing.array:

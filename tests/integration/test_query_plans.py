@@ -297,6 +297,8 @@ def test_the_pairs_of_the_table_are_those_these_tests_expect():
     # a dimension more selective than the pair's: its own index
     ("/runs/user/alice/branch/main/suite/rados/", "user_scheduled"),
     ("/runs/branch/main/suite/rados/sha1/00/", "sha1s_scheduled"),
+    # the suites of a branch: the pair's index lists them (a distinct scan on MongoDB)
+    ("/runs/branch/main/suite/", "branch_suite_scheduled"),
 ])
 def test_a_chain_with_a_pair_reads_the_pair_index_unless_a_dimension_is_more_selective(
         plans_by_policy, url, intended):

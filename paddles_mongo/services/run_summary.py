@@ -48,10 +48,10 @@ from ..domain.runs import (FALLBACK_RUN_STATUS, RESULT_STATUSES, RUN_STATUS_RULE
 from ..exceptions import Unavailable
 
 SETTLE_ATTEMPTS = 100
-# The job fields a run's summary depends on.
 # Job fields the run counts its jobs' nodes by (GET /nodes/job_stats/), and the bounds of its
 # jobs' `posted` that tell which runs a period of the stats takes whole.
 NODE_COUNT_JOB_FIELDS = ("target_nodes", "machine_type", "posted")
+# The job fields a run's summary depends on.
 SUMMARY_JOB_FIELDS = ("job_id", *RUN_SUMMARY_FIELDS, *NODE_COUNT_JOB_FIELDS)
 NODE_COUNT_KEY = ("node", "machine_type", "status")
 FIRST_JOB_FIELDS = ("first_job_id", "sha1", "flavor", "priority")

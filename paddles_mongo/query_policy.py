@@ -10,7 +10,7 @@ workaround here, beside its plain form:
 | index choice | every query names its index (`hint`): fixed plans | only queries its planner would answer with a collection scan (several fields, a pattern) name it: it runs hinted queries slowly |
 | the newest-runs list | a sorted `find` with skip and limit: the index walk stops at the limit | bounded below by the `posted` of the page's last run when it was last read (PageFloors): it reads every run for an unbounded sorted `find` |
 | a run's jobs | read on the run's range of `run_job_id_unique`, sorted on the server | the run's range read whole, picked and sorted here: a server-side sort of whole documents costs it more than the read |
-| a page of a run filter, of `/jobs/` | a sorted `find` with skip and limit on the filter's index | read in windows of `scheduled` (`posted`) going back from now (2, 16, 128, 1024 days, then the rest), each an index range, until the page is full: it reads every document of a range before stopping at a limit |
+| a page of a run filter, of `/jobs/`, of a node's jobs | a sorted `find` with skip and limit on the filter's index | read in windows of `scheduled` (`posted`) going back from now (2, 16, 128, 1024 days, then the rest), each an index range, until the page is full: it reads every document of a range before stopping at a limit |
 | description search | narrowed by the index of the descriptions' 3-grams, then the pattern | no grams index (`skipped_indexes`): it rewrites every index entry of a job at each of its updates, about one per character of the description; the pattern alone, in the windows above |
 
 `query_policy` (setting) chooses: `auto` (the default) asks the server once per process
@@ -48,9 +48,9 @@ class MongoDBQueries:
     def newest(self, collection, query, index, order, skip, limit, now):
         """A page of the documents matching `query`, newest first by `order` (its first field a
         date: `scheduled` of runs, `posted` of jobs; `query` may hold a range of it), read on
-        `index`."""
-        cursor = collection.find(query, **self.hint(query, index)).sort(order)
-        return list(cursor.skip(skip).limit(limit).batch_size(min(limit, BATCH_LIMIT)))
+        `index`. `limit` 0: all of them after the first `skip`."""
+        cursor = collection.find(query, **self.hint(query, index)).sort(order).skip(skip)
+        return list(cursor.limit(limit).batch_size(min(limit, BATCH_LIMIT) or BATCH_LIMIT))
 
     def run_jobs(self, jobs, run_index, query, projection, order):
         """The jobs matching `query` (the run's, perhaps of one status) in `order`."""
@@ -87,6 +87,8 @@ class SecantusDBQueries(MongoDBQueries):
         return found
 
     def newest(self, collection, query, index, order, skip, limit, now):
+        if not limit:
+            return super().newest(collection, query, index, order, skip, limit, now)
         wanted, found = skip + limit, []
         field = order[0][0]
         for window in time_windows(query.get(field), now):

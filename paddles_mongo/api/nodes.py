@@ -156,7 +156,7 @@ class NodeJobs(MethodView):
         state = app_state()
         node_service.get_node(state.database, node_name)
         skip, limit = page_window(count, page) if count else (0, None)
-        jobs = node_service.node_jobs(state.database, node_name, skip, limit,
+        jobs = node_service.node_jobs(state.database, node_name, utcnow(), skip, limit,
                                       job_name=filters.get("name"), status=filters.get("status"))
         return jsonify([job_to_json(job, state.settings) for job in jobs])
 

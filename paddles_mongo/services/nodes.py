@@ -217,17 +217,15 @@ def job_stats(database, machine_type, since_days, now):
     return dict(sorted(stats.items(), key=lambda item: (sum(item[1].values()), item[0])))
 
 
-def node_jobs(database, name, skip, limit, job_name=None, status=None):
+def node_jobs(database, name, now, skip, limit, job_name=None, status=None):
+    """The node's jobs, newest `posted` first, `limit` of them (None: all) after `skip`."""
     query = {"target_nodes": name}
     if job_name:
         query["name"] = job_name
     if status:
         query["status"] = status
-    cursor = (database.jobs.find(query, **database.policy.hint(query, node_jobs_index_name("posted")))
-              .sort(POSTED_ORDER).skip(skip).batch_size(BATCH_LIMIT))
-    if limit:
-        cursor = cursor.limit(limit)
-    return list(cursor)
+    return database.policy.newest(database.jobs, query, node_jobs_index_name("posted"),
+                                  POSTED_ORDER, skip, limit or 0, now)
 
 
 def node_job_stats(database, name):

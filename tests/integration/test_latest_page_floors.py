@@ -3,6 +3,7 @@
 only, and the page is the one an unbounded read gives, whatever was created or deleted since."""
 import pytest
 
+from paddles_mongo import create_app
 from paddles_mongo.db import POSTED_ORDER
 from paddles_mongo.query_policy import MongoDBQueries
 from tests.conftest import COUNTS_COMMANDS
@@ -81,3 +82,26 @@ def test_the_last_partial_page_has_no_floor(floored):
         assert (commands, names) == (["find"], [])
     commands, names = get("/runs/?count=30&page=2")
     assert commands == ["find"] and len(names) == RUN_COUNT - 30
+
+
+def test_pages_stay_exact_with_two_hosts_behind_one_database(floored, mongo_backend):
+    """Each host (here each app, with its own query policy and floors) remembers only its own
+    floors; what another host writes meanwhile never makes its pages wrong."""
+    client, database, get = floored
+    settings = client.application.extensions["paddles"].settings
+    other_database = mongo_backend.database(settings)
+    other = create_app(settings, other_database).test_client()
+    try:
+        pages = {page: get(f"/runs/?count={PAGE}&page={page}")[1] for page in (1, 2, 3)}
+        assert other.get(f"/runs/?count={PAGE}&page=2").status_code == 200  # its own floors
+        for name in pages[1][2:5] + pages[2][:2]:
+            assert other.delete(f"/runs/{name}/").status_code == 200
+        for index in range(4):
+            create_run(other, f"other-{index}")
+        for page in (1, 2, 3):
+            assert get(f"/runs/?count={PAGE}&page={page}")[1] == unbounded(
+                database, (page - 1) * PAGE, PAGE), page
+            assert [run["name"] for run in other.get(f"/runs/?count={PAGE}&page={page}")
+                    .get_json()] == unbounded(database, (page - 1) * PAGE, PAGE), page
+    finally:
+        other_database.close()

@@ -20,15 +20,15 @@ routes these change under both, against the same expectations.
 from datetime import timedelta
 
 from .config import ConfigError
-from .text_search import DESCRIPTION_INDEX
 from .page_cache import PageFloors
+from .text_search import DESCRIPTION_INDEX
 
 BATCH_LIMIT = 100_000  # documents per reply; a whole page, within MongoDB's 16 MiB per reply
 PLAIN_OPERATORS = {"$eq", "$gt", "$gte", "$lt", "$lte", "$in"}
-# How far back from now each window of a run filter's page reaches on the local database, in
-# days; the last window takes the rest.
-# Eight times longer each: a page of a sparse filter, found in no window, costs five `find`s.
-FILTER_WINDOW_DAYS = (2, 16, 128, 1024)
+# How far back from now each window of a newest-first page reaches on the local database, in
+# days (the last window takes the rest): eight times longer each, so a page that the matching
+# documents do not fill costs five `find`s.
+WINDOW_DAYS = (2, 16, 128, 1024)
 
 
 class MongoDBQueries:
@@ -113,14 +113,14 @@ class SecantusDBQueries(MongoDBQueries):
 def time_windows(condition, now):
     """Conditions on a date of consecutive windows, newest first, that together cover
     `condition` (a date range: $gt/$gte, $lt/$lte, each optional; None: all time): from
-    FILTER_WINDOW_DAYS[0] days before `now` on (later dates included), then back to
-    FILTER_WINDOW_DAYS[1], ... days before `now`, then the rest."""
+    WINDOW_DAYS[0] days before `now` on (later dates included), then back to
+    WINDOW_DAYS[1], ... days before `now`, then the rest."""
     condition = dict(condition or {})
     floors = [condition[op] for op in ("$gt", "$gte") if op in condition]
     ceilings = [condition[op] for op in ("$lt", "$lte") if op in condition]
     floor, ceiling = max(floors, default=None), min(ceilings, default=None)
     upper = None  # the exclusive end of the next window
-    for days in (*FILTER_WINDOW_DAYS, None):
+    for days in (*WINDOW_DAYS, None):
         lower = None if days is None else now - timedelta(days=days)
         last = lower is None or (floor is not None and lower <= floor)
         if last or ceiling is None or lower <= ceiling:

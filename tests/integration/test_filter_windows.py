@@ -8,7 +8,7 @@ import pytest
 
 from paddles_mongo import create_app
 from paddles_mongo.db import Database
-from paddles_mongo.query_policy import FILTER_WINDOW_DAYS
+from paddles_mongo.query_policy import WINDOW_DAYS
 from tests.conftest import COUNTS_COMMANDS, QUERY_POLICIES
 from tests.integration.support import (CommandRecorder, FrozenClock, app_on_fresh_database,
                                        post_job)
@@ -118,7 +118,7 @@ def test_the_local_database_reads_only_the_windows_a_page_needs(lab_app):
         if settings.query_policy == "mongodb":
             assert len(finds) == 1 and "scheduled" not in finds[0]
         else:
-            assert len(finds) == len(FILTER_WINDOW_DAYS) + 1
+            assert len(finds) == len(WINDOW_DAYS) + 1
             assert all("scheduled" in find for find in finds)
     finally:
         counted.close()

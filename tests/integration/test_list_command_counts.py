@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from paddles_mongo.query_policy import FILTER_WINDOW_DAYS
+from paddles_mongo.query_policy import WINDOW_DAYS
 from tests.conftest import COUNTS_COMMANDS, QUERY_POLICIES
 from tests.integration.support import (CommandRecorder, FrozenClock, app_on_fresh_database,
                                        post_job)
@@ -114,7 +114,7 @@ def test_later_pages_cost_the_same(commands_of, url):
         assert len(body) == min(size, BULK - size), (url, size, len(body))
         # A page the runs do not fill: the local database's policy reads every window.
         windows = 1 if commands_of.query_policy == "mongodb" or len(body) == size else (
-            len(FILTER_WINDOW_DAYS) + 1)
+            len(WINDOW_DAYS) + 1)
         assert commands == ["find"] * windows, (url, size, commands)
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from paddles_mongo.config import ConfigError
-from paddles_mongo.query_policy import (FILTER_WINDOW_DAYS, MongoDBQueries, SecantusDBQueries,
+from paddles_mongo.query_policy import (WINDOW_DAYS, MongoDBQueries, SecantusDBQueries,
                                         choose_policy, sort_here, time_windows)
 
 SECANTUS_BUILD_INFO = {"version": "8.2.11", "secantusVersion": "0.7.0b3", "ok": 1.0}
@@ -64,7 +64,7 @@ def day(days):
 
 
 def test_windows_go_back_from_now_and_end_with_the_rest():
-    assert FILTER_WINDOW_DAYS == (2, 16, 128, 1024)
+    assert WINDOW_DAYS == (2, 16, 128, 1024)
     assert list(time_windows(None, NOW)) == [
         {"$gte": day(2)}, {"$gte": day(16), "$lt": day(2)}, {"$gte": day(128), "$lt": day(16)},
         {"$gte": day(1024), "$lt": day(128)}, {"$lt": day(1024)}]

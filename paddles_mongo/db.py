@@ -29,6 +29,8 @@ RUN_JOBS_ORDER = [("posted", DESCENDING), ("seq", DESCENDING), ("_id", DESCENDIN
 JOB_ID_ORDER = [("job_id", ASCENDING)]
 RUN_JOB_ID_INDEX = "run_job_id_unique"
 QUEUE_INDEX = "queue_status_priority"
+TEST_INDEX = "test_id_posted"
+SIGNATURE_INDEX = "failure_signature_posted"
 QUEUED_RUNS = {"results.queued": {"$gt": 0}}  # runs with a queued job (their counted results)
 QUEUED_RUNS_INDEX = "queued_scheduled"
 JOBS_POSTED_LAST = "jobs_posted.last"  # the newest `posted` of a run's jobs (run_summary.py)
@@ -104,6 +106,10 @@ INDEXES = {
         IndexModel([("status", ASCENDING), ("updated", ASCENDING)], name="status_updated"),
         *(IndexModel([(field, ASCENDING), *POSTED_ORDER], name=search_index_name(field))
           for field in JOB_SEARCH_FIELDS),
+        # The lab's questions (services/lab_questions.py): a test's history, a failure
+        # signature's jobs.
+        IndexModel([("test_id", ASCENDING), *POSTED_ORDER], name=TEST_INDEX),
+        IndexModel([("failure_signature", ASCENDING), *POSTED_ORDER], name=SIGNATURE_INDEX),
         # Description search: the 3-grams of each description (about one entry per character;
         # not on the local database, see query_policy.py).
         IndexModel([(GRAMS_FIELD, ASCENDING), *POSTED_ORDER], name=DESCRIPTION_INDEX),

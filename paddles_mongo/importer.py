@@ -16,14 +16,13 @@ from urllib3.util.retry import Retry
 
 from .db import SEQ
 from .documents import METADATA_FIELDS, RUN_TIME_FIELDS, SETTABLE_FIELDS, TIME_FIELDS
-from .domain.jobs import target_hostname
+from .domain.jobs import derived_job_fields, target_hostname
 from .domain.nodes import NODE_FIELDS
-from .domain.runnames import PARSED_ATTRIBUTES
+from .domain.runnames import PARSED_ATTRIBUTES, parse_run_name
 from .domain.runs import RESULT_STATUSES, result_key
 from .services import run_summary
 from .services import runs as run_service
 from .storage import encode_keys
-from .text_search import GRAMS_FIELD, grams
 
 log = logging.getLogger(__name__)
 LAST_DAY = "9999-12-31"
@@ -88,7 +87,7 @@ def job_document(run_name, job, node_names):
             value = encode_keys(value)
         document[name] = value
     document["job_id"] = str(job["job_id"])  # the original returned them as strings already
-    document[GRAMS_FIELD] = grams(document["description"])
+    document.update(derived_job_fields(document, parse_run_name(run_name)["suite"] or None))
     for name in ("posted", "started", "updated"):
         document[name] = parse_wire_date(job.get(name))
     # Links to the source's nodes; a node deleted at the source has lost its links there too.

@@ -1,4 +1,4 @@
 """One Flask blueprint per resource."""
-from . import jobs, nodes, queues, root, runs
+from . import jobs, lab_questions, nodes, queues, root, runs
 
-BLUEPRINTS = (root.blp, runs.blp, jobs.blp, nodes.blp, queues.blp)
+BLUEPRINTS = (root.blp, runs.blp, jobs.blp, nodes.blp, queues.blp, lab_questions.blp)

@@ -3,7 +3,7 @@ from pymongo.errors import PyMongoError
 
 from ..db import CREATION_ORDERED, create_indexes, index_drift
 from ..services.creation_order import number_unnumbered, unnumbered_ids
-from ..services.maintenance import index_descriptions
+from ..services.maintenance import derive_job_fields
 from .common import database_command, database_failure, dry_run_option
 
 
@@ -20,8 +20,8 @@ def create_indexes_command(database, settings, dry_run, check):
     (it would create them), unexpected (not declared; left as they are) and different (same
     name, other keys or uniqueness: creating fails until it is dropped). Indexes an earlier
     version declared and this one replaced are dropped. Nodes and queues stored before they
-    had a creation number (`seq`) are numbered, in `_id` order; jobs stored before
-    description search get the grams of their description."""
+    had a creation number (`seq`) are numbered, in `_id` order; jobs stored before a field the
+    service derives from theirs (search grams, test id, failure signature) get them."""
     if dry_run or check:
         missing, unexpected, different = index_drift(database)
         for label, names in (("missing", missing), ("unexpected", unexpected),
@@ -33,10 +33,11 @@ def create_indexes_command(database, settings, dry_run, check):
         for collection, count in unnumbered.items():
             if count:
                 click.echo(f"unnumbered: {count} {collection} (it would number them)")
-        unindexed = index_descriptions(database, dry_run=True)
-        if unindexed:
-            click.echo(f"unindexed: {unindexed} job descriptions (it would index them)")
-        if not (missing or unexpected or different or any(unnumbered.values()) or unindexed):
+        underived = derive_job_fields(database, dry_run=True)
+        if underived:
+            click.echo(f"underived: {underived} jobs (it would derive their search and test "
+                       "fields)")
+        if not (missing or unexpected or different or any(unnumbered.values()) or underived):
             click.echo("indexes match the declaration")
         elif check:
             raise SystemExit(1)
@@ -46,7 +47,7 @@ def create_indexes_command(database, settings, dry_run, check):
     try:
         created = create_indexes(database)
         numbered = number_unnumbered(database)
-        indexed = index_descriptions(database)
+        derived = derive_job_fields(database)
     except PyMongoError as error:
         raise click.ClickException(
             f"could not create indexes: {database_failure(settings, error)}") from None
@@ -55,5 +56,5 @@ def create_indexes_command(database, settings, dry_run, check):
     for collection, count in numbered.items():
         if count:
             click.echo(f"numbered {count} {collection} in creation order")
-    if indexed:
-        click.echo(f"indexed {indexed} job descriptions for search")
+    if derived:
+        click.echo(f"derived the search and test fields of {derived} jobs")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ..exceptions import InvalidInput
 from ..text_search import GRAMS_FIELD, grams
+from .lab_questions import failure_signature, test_id
 
 TERMINAL_STATUSES = ("pass", "fail")  # `status` cannot move a job out of these
 STATUS_FROM_SUCCESS = {True: "pass", False: "fail", None: "unknown"}
@@ -15,6 +16,12 @@ COUNTED_STATUSES = ("pass", "fail", "dead")  # entering these is reported to sta
 RUN_CORRECTED_FIELDS = ("suite", "branch", "machine_type")
 # Job fields whose change changes what the run keeps from its jobs (services.run_summary.stored_summary).
 RUN_SUMMARY_FIELDS = ("status", "sha1", "flavor", "priority")
+# Fields the service stores beside a job's own, derived from them (derived_job_fields), and
+# the fields each is derived from.
+DERIVED_FROM = {GRAMS_FIELD: ("description",), "test_id": ("suite", "description"),
+                "failure_signature": ("failure_reason",)}
+# What a write must know of the stored job to derive them again.
+DERIVED_INPUTS = tuple(sorted({field for fields in DERIVED_FROM.values() for field in fields}))
 
 
 @dataclass
@@ -50,9 +57,19 @@ def _next_status(current, request):
     return old_status
 
 
-def plan_job_write(current, request, now):
+def derived_job_fields(job, run_suite=None):
+    """What the service stores beside a job's own fields (DERIVED_FROM): the grams of its
+    description (search), its test's id (its suite, else its run's, and its description) and
+    the signature of its failure reason."""
+    return {GRAMS_FIELD: grams(job.get("description")),
+            "test_id": test_id(job.get("suite") or run_suite, job.get("description")),
+            "failure_signature": failure_signature(job.get("failure_reason"))}
+
+
+def plan_job_write(current, request, now, run_suite=None):
     """`current`: the stored job, or None to create one. `request`: validated fields, with
-    `updated` (if given) already a UTC datetime. Returns a JobWrite."""
+    `updated` (if given) already a UTC datetime. `run_suite`: the suite the run's name gives.
+    Returns a JobWrite."""
     creating = current is None
     current = current or {}
     request = dict(request)
@@ -67,8 +84,9 @@ def plan_job_write(current, request, now):
     new_status = _next_status(current, request)
     request.pop("status", None)
     job_fields = {**request, "status": new_status, "updated": request.get("updated") or now}
-    if "description" in request:
-        job_fields[GRAMS_FIELD] = grams(request["description"])
+    for name, value in derived_job_fields({**current, **request}, run_suite).items():
+        if creating or any(source in request for source in DERIVED_FROM[name]):
+            job_fields[name] = value
     if old_status in STARTABLE_STATUSES and new_status == "running":
         job_fields["started"] = now
 

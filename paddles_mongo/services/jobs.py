@@ -7,7 +7,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from ..db import (JOB_ID_ORDER, POSTED_ORDER, RUN_JOB_ID_INDEX, RUN_JOBS_ORDER,
                   search_index_name)
 from ..documents import METADATA_FIELDS
-from ..domain.jobs import plan_job_write
+from ..domain.jobs import DERIVED_INPUTS, plan_job_write
+from ..domain.runnames import parse_run_name
 from ..domain.nodes import new_node
 from ..exceptions import InvalidInput, NotFound, Unavailable
 from ..query_policy import BATCH_LIMIT
@@ -22,6 +23,11 @@ DUPLICATE_KEY = 11000
 def _storable(fields):
     return {name: encode_keys(value) if name in METADATA_FIELDS else value
             for name, value in fields.items()}
+
+
+def run_suite(run_name):
+    """The suite a run's name gives: a test's suite when its job reports none."""
+    return parse_run_name(run_name)["suite"] or None
 
 
 def next_job_id(database):
@@ -78,7 +84,7 @@ def _change_of(op, current, write=None):
 def create_job(database, settings, run_name, request, now):
     """Returns (job_id, JobWrite). A job_id already used in the run -> 400 `... already exists`
     (enforced by the unique index, so concurrent POSTs cannot both succeed)."""
-    write = plan_job_write(None, request, now)
+    write = plan_job_write(None, request, now, run_suite(run_name))
     given_id = write.job_fields.pop("job_id", None)
     for _attempt in range(JOB_WRITE_ATTEMPTS):
         job_id = given_id or next_job_id(database)
@@ -113,7 +119,7 @@ def create_job(database, settings, run_name, request, now):
 
 
 UPDATE_READ = {**dict.fromkeys(run_summary.SUMMARY_JOB_FIELDS, 1), "success": 1, "started": 1,
-               "target_nodes": 1, "rev": 1, "write_id": 1}
+               "target_nodes": 1, "rev": 1, "write_id": 1, **dict.fromkeys(DERIVED_INPUTS, 1)}
 
 
 def update_job(database, run_name, job_id, request, now):
@@ -123,7 +129,7 @@ def update_job(database, run_name, job_id, request, now):
         current = database.jobs.find_one({"run": run_name, "job_id": job_id}, UPDATE_READ)
         if current is None:
             raise NotFound("attempted to update a non-existent job")
-        write = plan_job_write(current, request, now)
+        write = plan_job_write(current, request, now, run_suite(run_name))
 
         def update(write_id, _job_seq):
             return database.jobs.update_one(

@@ -7,11 +7,11 @@ from datetime import timedelta
 from pymongo import UpdateOne
 
 from ..db import SEQ, index_drift, node_jobs_index_name, prefix_condition, search_index_name
-from ..domain.jobs import plan_job_write, target_hostname
+from ..domain.jobs import (DERIVED_FROM, DERIVED_INPUTS, derived_job_fields, plan_job_write,
+                           target_hostname)
 from ..domain.nodes import new_node
 from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
 from ..storage import decode_keys
-from ..text_search import GRAMS_FIELD, grams
 from ..timeformat import local_to_utc
 from . import run_summary, runs
 
@@ -46,20 +46,21 @@ def refresh_runs(database, names, progress=_none):
         progress(1)
 
 
-def index_descriptions(database, dry_run=False):
-    """Give the jobs stored before description search (without `description_grams`) the grams
-    of their description; a job whose description changed meanwhile is left for the next
-    time. Returns how many it indexed (would index, with `dry_run`)."""
+def derive_job_fields(database, dry_run=False):
+    """Give the jobs stored before a derived field existed (domain.jobs.DERIVED_FROM: search
+    grams, test id, failure signature) every derived field; a job whose fields changed
+    meanwhile is left for the next time. Idempotent. Returns how many jobs it changed (would
+    change, with `dry_run`)."""
+    lacking = {"$or": [{name: {"$exists": False}} for name in DERIVED_FROM]}
     count = 0
-    for batch in _batches(database.jobs.find({GRAMS_FIELD: {"$exists": False}},
-                                             {"description": 1}).sort("_id", 1)):
+    cursor = database.jobs.find(lacking, dict.fromkeys(("run", *DERIVED_INPUTS), 1))
+    for batch in _batches(cursor.sort("_id", 1)):
         count += len(batch)
         if not dry_run:
             database.jobs.bulk_write([UpdateOne(
-                {"_id": job["_id"], "description": job.get("description"),
-                 GRAMS_FIELD: {"$exists": False}},
-                {"$set": {GRAMS_FIELD: grams(job.get("description"))}}) for job in batch],
-                ordered=False)
+                {"_id": job["_id"], **{name: job.get(name) for name in DERIVED_INPUTS}},
+                {"$set": derived_job_fields(job, parse_run_name(job["run"])["suite"] or None)})
+                for job in batch], ordered=False)
     return count
 
 
@@ -195,7 +196,8 @@ FOLD_SKIPPED = ("_id", "run", "job_id", "posted", "started", "updated", "rev", "
 
 def _fold_job(database, kept, duplicate, now):
     request = {key: value for key, value in duplicate.items() if key not in FOLD_SKIPPED}
-    write = plan_job_write(kept, request, duplicate.get("updated") or now)
+    write = plan_job_write(kept, request, duplicate.get("updated") or now,
+                           parse_run_name(kept["run"])["suite"] or None)
     fields = dict(write.job_fields)
     fields["target_nodes"] = sorted(set(kept.get("target_nodes") or [])
                                     | set(duplicate.get("target_nodes") or []))

@@ -78,11 +78,11 @@ def test_create_indexes_gives_jobs_stored_before_search_their_grams(database_uri
     post_job(client, run, {"name": run})  # no description: grams of nothing
     database.jobs.update_many({}, {"$unset": {"description_grams": ""}})
     dry = run_script("create-indexes", database_uri, "--dry-run")
-    assert "unindexed: 2 job descriptions (it would index them)" in dry.stdout
+    assert "underived: 2 jobs (it would derive their search and test fields)" in dry.stdout
     assert run_script("create-indexes", database_uri, "--check").returncode == 1
     first = run_script("create-indexes", database_uri)
     assert first.returncode == 0, first.stderr
-    assert "indexed 2 job descriptions for search" in first.stdout
+    assert "derived the search and test fields of 2 jobs" in first.stdout
     stored = database.jobs.find_one({"job_id": job_id})
     assert stored["description_grams"] == grams("rados/thrash/{msgr/async}")
     assert "ash" in stored["description_grams"]

@@ -1,0 +1,177 @@
+"""The lab's questions of its results, answered from indexes (domain/lab_questions.py says what
+a test, a signature, a flip and a regression are):
+
+- a test's history: its jobs through `test_id_posted`, newest first;
+- flaky tests of a suite: the finished jobs of the suite's runs with jobs in the period;
+- a run against its baseline: both runs' jobs;
+- failures by signature: the failed and dead jobs of the period (`status_posted`), and one
+  signature's jobs (`failure_signature_posted`);
+- a suite's trends: its runs of the period, which keep their results.
+
+Filters on `suite`, `branch`, `machine_type` (and `os_type`, `os_version` of history) match the
+runs' values as their jobs corrected them, through the runs of the period; nothing here reads a
+job outside its answer's runs and period."""
+from datetime import datetime, time, timedelta
+
+from ..db import (JOBS_POSTED_LAST, JOBS_POSTED_LAST_INDEX, POSTED_ORDER, RUN_JOB_ID_INDEX,
+                  RUN_JOBS_ORDER, SCHEDULED_ORDER, SIGNATURE_INDEX, TEST_INDEX,
+                  search_index_name)
+from ..domain.filters import BY_SEGMENT, RunFilter
+from ..domain.lab_questions import (FAILED_STATUSES, FINISHED_STATUSES, compare_jobs,
+                                    outcome_flips, test_id)
+from ..query_policy import BATCH_LIMIT
+from . import run_filters
+from .runs import get_run
+
+RATE_DECIMALS = 3
+
+
+def _rate(part, whole):
+    return round(part / whole, RATE_DECIMALS) if whole else None
+
+
+def test_history(database, now, suite, description, job_filters, skip, limit):
+    """The test's jobs, newest `posted` first; `job_filters`: {field: value} of the job."""
+    query = {"test_id": test_id(suite, description), "description": description, **job_filters}
+    return database.policy.newest(database.jobs, query, TEST_INDEX, POSTED_ORDER, skip, limit,
+                                  now)
+
+
+def _runs_of_period(database, since, run_values):
+    """Names of the runs with jobs posted since `since` whose values match `run_values`
+    ({run field: value})."""
+    query = {JOBS_POSTED_LAST: {"$gte": since}, **run_values}
+    runs = database.runs.find(query, {"name": 1},
+                              **database.policy.hint(query, JOBS_POSTED_LAST_INDEX))
+    return [run["name"] for run in runs.batch_size(BATCH_LIMIT)]
+
+
+def flaky_tests(database, suite, run_values, since, min_jobs, limit):
+    """Tests of `suite` with passing and failing finished jobs posted since `since`, at least
+    `min_jobs` of them, flakiest first (flip rate, flips, description)."""
+    names = _runs_of_period(database, since, {"suite": suite, **run_values})
+    query = {"run": {"$in": names}, "posted": {"$gte": since},
+             "status": {"$in": list(FINISHED_STATUSES)}}
+    fields = ("run", "job_id", "description", "status", "posted")
+    jobs = database.jobs.find(query, dict.fromkeys(fields, 1),
+                              **database.policy.hint(query, RUN_JOB_ID_INDEX))
+    by_test = {}
+    for job in jobs.batch_size(BATCH_LIMIT) if names else []:
+        if isinstance(job.get("description"), str):
+            by_test.setdefault(job["description"], []).append(job)
+    answer = []
+    for description, history in by_test.items():
+        history.sort(key=lambda job: (job["posted"], job["_id"]))
+        statuses = [job["status"] for job in history]
+        counts = {status: statuses.count(status) for status in FINISHED_STATUSES}
+        if len(history) < min_jobs or not counts["pass"] or counts["pass"] == len(history):
+            continue
+        flips, last = outcome_flips(statuses), history[-1]
+        answer.append({"suite": suite, "description": description, "jobs": len(history),
+                       **counts, "flips": flips, "flip_rate": _rate(flips, len(history) - 1),
+                       "pass_rate": _rate(counts["pass"], len(history)),
+                       "last_status": last["status"], "last_run": last["run"],
+                       "last_job_id": last["job_id"]})
+    answer.sort(key=lambda test: (-test["flip_rate"], -test["flips"], test["description"]))
+    return answer[:limit] if limit else answer
+
+
+def _newest_by_description(jobs):
+    """{description: the newest posted job of it}, of jobs newest first."""
+    newest = {}
+    for job in jobs:
+        if isinstance(job.get("description"), str):
+            newest.setdefault(job["description"], job)
+    return newest
+
+
+def default_baseline(database, run):
+    """The newest run scheduled before `run` with its suite, branch and machine type that has
+    finished jobs, or None."""
+    run_filter = RunFilter(values={BY_SEGMENT[segment]: run.get(segment)
+                                   for segment in ("suite", "branch", "machine_type")})
+    query = {**run_filters.filter_query(run_filter), "scheduled": {"$lt": run["scheduled"]},
+             "$or": [{f"results.{status}": {"$gt": 0}} for status in FINISHED_STATUSES]}
+    found = database.policy.newest(database.runs, query, run_filters.filter_index(run_filter),
+                                   SCHEDULED_ORDER, 0, 1, run["scheduled"])
+    return found[0] if found else None
+
+
+def compare_runs(database, name, baseline_name=None):
+    """The run against its baseline (given, or default_baseline): {run, baseline, lists...}."""
+    run = get_run(database, name, {"name": 1, "suite": 1, "branch": 1, "machine_type": 1,
+                                   "scheduled": 1})
+    if baseline_name is not None:
+        baseline = get_run(database, baseline_name, {"name": 1})
+    else:
+        baseline = default_baseline(database, run)
+
+    def jobs_of(run_name):
+        return _newest_by_description(database.policy.run_jobs(
+            database.jobs, RUN_JOB_ID_INDEX, {"run": run_name},
+            {"job_id": 1, "description": 1, "status": 1, "posted": 1, "seq": 1},
+            RUN_JOBS_ORDER))
+
+    lists = compare_jobs(jobs_of(name), jobs_of(baseline["name"]) if baseline else {})
+    return {"run": name, "baseline": baseline["name"] if baseline else None, **lists,
+            "counts": {list_name: len(entries) for list_name, entries in lists.items()}}
+
+
+def failure_groups(database, since, run_values, limit):
+    """Failed and dead jobs posted since `since`, by signature, most jobs first."""
+    match = {"status": {"$in": list(FAILED_STATUSES)}, "posted": {"$gte": since}}
+    if run_values:
+        match["run"] = {"$in": _runs_of_period(database, since, run_values)}
+    pipeline = [
+        {"$match": match},
+        {"$sort": {"posted": 1, "_id": 1}},
+        {"$group": {"_id": {"$ifNull": ["$failure_signature", ""]},
+                    "example": {"$first": "$failure_reason"}, "jobs": {"$sum": 1},
+                    "runs": {"$addToSet": "$run"}, "tests": {"$addToSet": "$description"},
+                    "first_seen": {"$min": "$posted"}, "last_seen": {"$max": "$posted"},
+                    "last_run": {"$last": "$run"}}},
+    ]
+    rows = database.jobs.aggregate(pipeline, allowDiskUse=True, batchSize=BATCH_LIMIT,
+                                   **database.policy.hint(match, search_index_name("status")))
+    groups = [{"signature": row["_id"], "example": row["example"], "jobs": row["jobs"],
+               "runs": len(row["runs"]),
+               "tests": len([test for test in row["tests"] if isinstance(test, str)]),
+               "first_seen": row["first_seen"], "last_seen": row["last_seen"],
+               "last_run": row["last_run"]} for row in rows]
+    groups.sort(key=lambda group: (-group["jobs"], group["signature"]))
+    return groups[:limit] if limit else groups
+
+
+def failure_jobs(database, now, signature, since, skip, limit):
+    """The failed and dead jobs of a signature posted since `since`, newest first."""
+    query = {"failure_signature": signature, "status": {"$in": list(FAILED_STATUSES)},
+             "posted": {"$gte": since}}
+    return database.policy.newest(database.jobs, query, SIGNATURE_INDEX, POSTED_ORDER, skip,
+                                  limit, now)
+
+
+def trends(database, suite, run_values, days, today):
+    """One entry per UTC day of the `days` ending `today`, oldest first: the suite's runs
+    scheduled that day and their jobs' results."""
+    first_day = today - timedelta(days=days - 1)
+    run_filter = RunFilter(values={BY_SEGMENT[field]: value
+                                   for field, value in {"suite": suite, **run_values}.items()},
+                           scheduled_from=datetime.combine(first_day, time.min))
+    query = run_filters.filter_query(run_filter)
+    runs = database.runs.find(query, {"scheduled": 1, "results": 1},
+                              **database.policy.hint(query, run_filters.filter_index(run_filter)))
+    per_day = {first_day + timedelta(days=offset): {"runs": 0, "jobs": 0, "pass": 0, "fail": 0,
+                                                   "dead": 0} for offset in range(days)}
+    for run in runs.batch_size(BATCH_LIMIT):
+        entry = per_day.get(run["scheduled"].date())
+        if entry is None:
+            continue  # scheduled after today
+        results = run.get("results") or {}
+        entry["runs"] += 1
+        entry["jobs"] += results.get("total", 0)
+        for status in FINISHED_STATUSES:
+            entry[status] += results.get(status, 0)
+    return [{"date": day.isoformat(), **entry,
+             "pass_rate": _rate(entry["pass"], entry["pass"] + entry["fail"] + entry["dead"])}
+            for day, entry in per_day.items()]
+

@@ -153,6 +153,11 @@ ROUTES = [
     # one run: its page and its job list
     f"/runs/{RUN}/", f"/runs/{RUN}/jobs/", f"/runs/{RUN}/jobs/?status=queued",
     f"/runs/{RUN}/jobs/?fields=job_id,status,description", f"/runs/{RUN}/jobs/2/",
+    # the lab's questions
+    "/tests/history/?suite=rados&description=rados/thrash/0", f"/runs/{RUN}/compare/",
+    f"/runs/{RUN}/compare/?baseline={quote(RUNS[0])}", "/failures/?since_days=30",
+    "/failures/?branch=main&suite=rados", "/failures/jobs/?signature=",
+    "/trends/?suite=rados&days=3000", "/trends/?suite=fs&branch=next",
     # nodes: pulpito's stats page, a node's job history
     "/nodes/job_stats/", "/nodes/job_stats/?machine_type=smithi&since_days=3",
     "/nodes/smithi001/jobs/?count=5&page=2", "/nodes/mira002/jobs/?status=pass",
@@ -251,6 +256,29 @@ def test_description_search_reads_the_grams_index_where_the_server_has_it(plans_
     policy = plans_by_policy[0].application.extensions["paddles"].database.policy
     expected = {"mongodb": {"description_grams_posted"}, "secantusdb": {"posted"}}
     assert indexes_read(plans_by_policy, url) == expected[policy.name]
+
+
+def test_flaky_tests_read_the_runs_of_the_period_and_their_jobs(plans_by_policy):
+    """No test of the fill is flaky (each description runs once): the reads still count."""
+    client, capture, explainer = plans_by_policy
+    capture.commands.clear()
+    assert client.get("/tests/flaky/?suite=rados&branch=main").status_code == 200
+    used = set()
+    for command in list(capture.commands):
+        explained = explainer.db.command("explain", explainable(command),
+                                         verbosity="queryPlanner")
+        for plan in winning_plans(explained):
+            assert not contains_collscan(plan), json.dumps(plan, default=str)
+            used.update(index_names(plan))
+    assert used == {"jobs_posted_last", "run_job_id_unique"}
+
+
+def test_a_test_history_and_a_signatures_jobs_read_their_own_index(plans_by_policy):
+    assert indexes_read(plans_by_policy,
+                        "/tests/history/?suite=rados&description=rados/thrash/0") == {
+        "test_id_posted"}
+    assert indexes_read(plans_by_policy, "/failures/jobs/?signature=") == {
+        "failure_signature_posted"}
 
 
 def test_queued_runs_read_an_index_of_only_the_runs_with_queued_jobs(plans_by_policy):

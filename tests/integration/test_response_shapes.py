@@ -40,6 +40,10 @@ BODIES = {
     ("POST", "/runs/{run_name}/jobs/"): {"job_id": "3"},
     ("PUT", "/runs/{run_name}/jobs/{job_id}/"): {"status": "running"},
 }
+# The query each route with required parameters sends.
+QUERIES = {"/tests/history/": "?suite=rados&description=rados/t", "/tests/flaky/": "?suite=rados",
+           "/failures/jobs/": "?signature=Command%20failed%20on%20%3Chost%3E",
+           "/trends/": "?suite=rados"}
 # The queue routes, which read the queue's name from a body whatever the method.
 QUEUE_READS = ("/queue/pop_queue/", "/queue/pop_queue/{path_queue}", "/queue/queued_jobs/",
                "/queue/stats/", "/queue/stats/{path_queue}")
@@ -67,7 +71,7 @@ def documented_answers():
             if "{rest}" in path:
                 url = path.replace("{rest}", CHAINS[path.split("/")[2]] + "/")
             url = re.sub(r"\{(\w+)\}", lambda match: PARAMETERS[match.group(1)], url)
-            yield method, url, body, schema
+            yield method, url + QUERIES.get(path, ""), body, schema
 
 
 def resolved(schema):
@@ -129,6 +133,12 @@ def lab(client):
     post_job(client, RUN, {"job_id": "2", "status": "pass", "duration": 3.5, "success": True,
                            "timestamp": "2024-03-05_10:00:00",
                            "targets": {f"ubuntu@{NODE}": "ssh-ed25519 AAAA"}})
+    # a flaky test, its failure (in a run of their own: RUN stays queued)
+    for job_id, status in (("4", "pass"), ("5", "fail"), ("6", "pass")):
+        reason = "Command failed on smithi001" if status == "fail" else None
+        post_job(client, RUN.replace("10:00", "11:00"),
+                 {"job_id": job_id, "status": status, "description": "rados/t",
+                  "suite": "rados", "failure_reason": reason})
 
 
 @pytest.mark.parametrize("method, url, body, schema", list(documented_answers()),

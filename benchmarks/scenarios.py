@@ -2,7 +2,7 @@
 scenario that yields requests (method, path, body) to send."""
 import itertools
 import uuid
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 
 def q(name):
@@ -22,10 +22,12 @@ class Targets:
         self.big_run = max(runs, key=lambda run: run["results"]["total"])["name"]
         self.run = finished[len(finished) // 2]["name"]
         self.branch, self.suite = finished[0]["branch"], finished[0]["suite"]
+        self.run_suite = finished[len(finished) // 2]["suite"]
         jobs = session.get(f"{url}/runs/{q(self.run)}/jobs/",
                            params={"fields": "job_id,sha1,description,targets"}).json()
         job = min(jobs, key=lambda job: job["job_id"])
         self.job_id = job["job_id"]
+        self.description = job.get("description") or ""
         self.sha1_prefix = (job.get("sha1") or "0")[:7]
         # A word of the job's description, as people search them: `thrash`, `radosbench`.
         self.description_word = (job.get("description") or "rados").split("/")[1]
@@ -80,6 +82,28 @@ def job_description(t):
                              None))
 
 
+def test_history(t):
+    """A test's history (pulpito-ng's past jobs of a description)."""
+    return itertools.repeat(("GET", "/tests/history/?" + urlencode(
+        {"suite": t.run_suite, "description": t.description}), None))
+
+
+def flaky_tests(t):
+    return itertools.repeat(("GET", f"/tests/flaky/?suite={q(t.run_suite)}", None))
+
+
+def run_compare(t):
+    return itertools.repeat(("GET", f"/runs/{q(t.run)}/compare/", None))
+
+
+def failures(t):
+    return itertools.repeat(("GET", "/failures/?since_days=7", None))
+
+
+def trends(t):
+    return itertools.repeat(("GET", f"/trends/?suite={q(t.run_suite)}&days=30", None))
+
+
 def node_job_stats(t):
     return itertools.repeat(("GET", "/nodes/job_stats/?since_days=14", None))
 
@@ -119,11 +143,12 @@ def lifecycle(t):
 
 SCENARIOS = {f.__name__: f for f in (
     run_list, run_list_deep, filter_route, filter_values, run_page_big, run_head, jobs_fields,
-    one_job, node_jobs, sha1_prefix, job_description, node_job_stats, queued_runs, job_create,
-    job_update, lifecycle)}
+    one_job, node_jobs, sha1_prefix, job_description, node_job_stats, queued_runs, test_history,
+    flaky_tests, run_compare, failures, trends, job_create, job_update, lifecycle)}
 # What `scale` measures at each size: the pages that must not slow down as the database grows.
 SCALE_SCENARIOS = ("run_list", "filter_route", "filter_values", "run_page_big", "one_job",
                    "node_jobs", "sha1_prefix", "job_description", "queued_runs",
-                   "node_job_stats")
+                   "node_job_stats", "test_history", "flaky_tests", "run_compare", "failures",
+                   "trends")
 # Scenarios whose requests must be sent in order by one client (each builds on the last).
 SEQUENTIAL = ("job_update", "lifecycle")

@@ -50,13 +50,15 @@ def flaky_tests(database, suite, run_values, since, min_jobs, limit):
     """Tests of `suite` with passing and failing finished jobs posted since `since`, at least
     `min_jobs` of them, flakiest first (flip rate, flips, description)."""
     names = _runs_of_period(database, since, {"suite": suite, **run_values})
+    if not names:
+        return []
     query = {"run": {"$in": names}, "posted": {"$gte": since},
              "status": {"$in": list(FINISHED_STATUSES)}}
     fields = ("run", "job_id", "description", "status", "posted")
     jobs = database.jobs.find(query, dict.fromkeys(fields, 1),
                               **database.policy.hint(query, RUN_JOB_ID_INDEX))
     by_test = {}
-    for job in jobs.batch_size(BATCH_LIMIT) if names else []:
+    for job in jobs.batch_size(BATCH_LIMIT):
         if isinstance(job.get("description"), str):
             by_test.setdefault(job["description"], []).append(job)
     answer = []

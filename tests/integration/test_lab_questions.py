@@ -5,8 +5,10 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from tests.conftest import QUERY_POLICIES
-from tests.integration.support import assert_envelope, post_job, put_job
+from paddles_mongo import create_app
+from paddles_mongo.db import Database
+from tests.conftest import COUNTS_COMMANDS, QUERY_POLICIES
+from tests.integration.support import CommandRecorder, assert_envelope, post_job, put_job
 
 # Every question under each query policy (query_policy.py): plain MongoDB queries, and the
 # local database's windows of dates.
@@ -285,3 +287,39 @@ def test_trends_have_one_entry_per_day_with_empty_days(client, lab):
                                 "days must be an integer from 1 to 36500")])
 def test_trends_bad_parameters_are_400(client, query, message):
     assert_envelope(client.get(f"/trends/?{urlencode(query)}"), 400, message)
+
+
+# --- commands per question -------------------------------------------------------------------
+
+@COUNTS_COMMANDS
+def test_each_question_costs_a_few_commands_whatever_the_lab(settings, lab, query_policy):
+    """Commands per request, a few for 1 or 12 runs of 3 jobs (the local database's policy
+    reads a page not full in every window of dates: query_policy.py)."""
+    recorder = CommandRecorder()
+    counted = Database(settings, [recorder])
+    client = create_app(settings, counted).test_client()
+
+    def commands(path, **query):
+        recorder.commands.clear()
+        get(client, path, **query)
+        return list(recorder.commands)
+
+    try:
+        for runs in (1, 12):
+            for day in range(1, runs + 1):
+                for description, status in ((THRASH, "pass"), (BASIC, "fail"), (THRASH, "dead")):
+                    lab(run_name(day, hour=runs), description, status,
+                        failure_reason="Command failed on smithi001 with status 1")
+            assert commands("/tests/history/", suite=SUITE, description=THRASH) == ["find"] * (
+                1 if query_policy == "mongodb" else 5 if runs == 1 else 1)
+            assert commands("/tests/flaky/", suite=SUITE) == ["find", "find"]
+            # the run, its baseline (none for the first: the local database's policy looks
+            # in every window), the jobs of both
+            baseline_finds = 1 if runs > 1 or query_policy == "mongodb" else 5
+            assert commands(f"/runs/{quote(run_name(runs, hour=runs))}/compare/") == [
+                "find"] * (1 + baseline_finds + (2 if runs > 1 else 1))
+            assert commands("/failures/") == ["aggregate"]
+            assert commands("/failures/", branch="main") == ["find", "aggregate"]
+            assert commands("/trends/", suite=SUITE) == ["find"]
+    finally:
+        counted.close()

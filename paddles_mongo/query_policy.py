@@ -7,7 +7,7 @@ workaround here, beside its plain form:
 
 | what | MongoDB (`mongodb`) | SecantusDB (`secantusdb`) |
 |---|---|---|
-| index choice | every query names its index (`hint`): fixed plans | only queries its planner would answer with a collection scan (several fields, a pattern) name it: it runs hinted queries slowly |
+| index choice | every query names its index (`hint`): fixed plans | only queries its planner would answer with a collection scan (several fields, a pattern) name it, a window of a newest-first page (below) as the query without it: it runs hinted queries slowly |
 | the newest-runs list | a sorted `find` with skip and limit: the index walk stops at the limit | bounded below by the `posted` of the page's last run when it was last read (PageFloors): it reads every run for an unbounded sorted `find` |
 | a run's jobs | read on the run's range of `run_job_id_unique`, sorted on the server | the run's range read whole, picked and sorted here: a server-side sort of whole documents costs it more than the read |
 | a page of a run filter, of `/jobs/`, of a node's jobs | a sorted `find` with skip and limit on the filter's index | read in windows of `scheduled` (`posted`) going back from now (2, 16, 128, 1024 days, then the rest), each an index range, until the page is full: it reads every document of a range before stopping at a limit |
@@ -91,9 +91,12 @@ class SecantusDBQueries(MongoDBQueries):
             return super().newest(collection, query, index, order, skip, limit, now)
         wanted, found = skip + limit, []
         field = order[0][0]
+        # Hinted as the query without its window would be: the window adds a field, but its
+        # planner serves a plain range (a hinted find costs it seconds on a big collection:
+        # 4.4 s against 0.18 s for a node's 20 newest jobs of 10,000).
+        hint = self.hint(query, index)
         for window in time_windows(query.get(field), now):
-            bounded = {**query, field: window}
-            cursor = collection.find(bounded, **self.hint(bounded, index)).sort(order)
+            cursor = collection.find({**query, field: window}, **hint).sort(order)
             found += cursor.limit(wanted - len(found)).batch_size(BATCH_LIMIT)
             if len(found) >= wanted:
                 break

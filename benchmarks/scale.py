@@ -57,8 +57,10 @@ def fill(database, runs, jobs_per_run, seed=1, progress=lambda jobs: None):
 
 
 def database_bytes(uri):
-    """The database's size on disk: its collections' and indexes' storage (dbStats)."""
-    database = Database(load_settings(path=os.devnull, environ={}, mongo_uri=uri))
+    """The database's size on disk: its collections' and indexes' storage (dbStats, which the
+    local database answers by reading its collections: no socket timeout)."""
+    database = Database(load_settings(path=os.devnull, environ={}, mongo_uri=uri,
+                                      mongo_socket_timeout_ms=0))
     try:
         stats = database.db.command("dbStats")
         return int(stats.get("storageSize", 0) + stats.get("indexSize", 0))

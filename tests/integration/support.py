@@ -9,6 +9,7 @@ import re
 import uuid
 from datetime import datetime, timezone
 
+import pytest
 from pymongo import monitoring
 
 from paddles_mongo import create_app, timeformat
@@ -200,3 +201,14 @@ def app_on_fresh_database(mongo_backend, prefix, event_listeners=(), query_polic
     finally:
         database.client.drop_database(name)
         database.close()
+
+
+@contextlib.contextmanager
+def app_with_clock(mongo_backend, prefix, now, event_listeners=(), query_policy=None):
+    """app_on_fresh_database with the server's clock frozen at `now`, for fixtures wider than
+    one test. Yields (test client, settings, FrozenClock)."""
+    with pytest.MonkeyPatch.context() as monkeypatch, app_on_fresh_database(
+            mongo_backend, prefix, event_listeners, query_policy) as (client, settings):
+        clock = FrozenClock(monkeypatch)
+        clock.utc = now
+        yield client, settings, clock

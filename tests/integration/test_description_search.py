@@ -9,8 +9,7 @@ import pytest
 
 from paddles_mongo.text_search import grams
 from tests.conftest import QUERY_POLICIES, RUNS_SCRIPTS, run_script
-from tests.integration.support import (FrozenClock, app_on_fresh_database, post_job,
-                                       put_job)
+from tests.integration.support import app_with_clock, post_job, put_job
 
 NOW = datetime(2024, 6, 1, 12)
 FACETS = ("rados/thrash", "rados/basic", "fs/upgrade", "rbd/mirror", "Rados/Thrash")
@@ -32,9 +31,8 @@ JOBS = []  # (run, job_id, description, posted), oldest first
 def searched(mongo_backend, request):
     rng = random.Random(3)
     JOBS.clear()
-    with pytest.MonkeyPatch.context() as monkeypatch, app_on_fresh_database(
-            mongo_backend, "test_search", query_policy=request.param) as (client, _):
-        clock = FrozenClock(monkeypatch)
+    with app_with_clock(mongo_backend, "test_search", NOW,
+                        query_policy=request.param) as (client, _, clock):
         for number in range(80):
             posted = NOW - timedelta(hours=8 * (80 - number))  # over 27 days
             clock.utc = posted

@@ -10,8 +10,7 @@ from paddles_mongo import create_app
 from paddles_mongo.db import Database
 from paddles_mongo.query_policy import WINDOW_DAYS
 from tests.conftest import COUNTS_COMMANDS, QUERY_POLICIES
-from tests.integration.support import (CommandRecorder, FrozenClock, app_on_fresh_database,
-                                       post_job)
+from tests.integration.support import CommandRecorder, app_with_clock, post_job
 
 NOW = datetime(2024, 6, 1, 12)
 BRANCHES = ("main", "squid", "reef")
@@ -37,9 +36,8 @@ RUNS = lab()
 @pytest.fixture(scope="module", params=QUERY_POLICIES)
 def lab_app(mongo_backend, request):
     """(client, settings) of an app under each query policy, its clock at NOW, on the lab."""
-    with pytest.MonkeyPatch.context() as monkeypatch, app_on_fresh_database(
-            mongo_backend, "test_windows", query_policy=request.param) as (client, settings):
-        FrozenClock(monkeypatch).utc = NOW
+    with app_with_clock(mongo_backend, "test_windows", NOW,
+                        query_policy=request.param) as (client, settings, _):
         for name, branch, suite, _when in RUNS:
             post_job(client, name, {"status": "pass", "branch": branch, "suite": suite})
         yield client, settings

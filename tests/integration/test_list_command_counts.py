@@ -9,8 +9,7 @@ import pytest
 
 from paddles_mongo.query_policy import WINDOW_DAYS
 from tests.conftest import COUNTS_COMMANDS, QUERY_POLICIES
-from tests.integration.support import (CommandRecorder, FrozenClock, app_on_fresh_database,
-                                       post_job)
+from tests.integration.support import CommandRecorder, app_with_clock, post_job
 
 pytestmark = COUNTS_COMMANDS
 
@@ -31,9 +30,8 @@ def counting_client(mongo_backend, query_policy):
     GET url (a 200), returning the names of the MongoDB commands it sent and the JSON it
     answered."""
     listener = CommandRecorder()
-    with pytest.MonkeyPatch.context() as monkeypatch, app_on_fresh_database(
-            mongo_backend, "test_counts", [listener], query_policy) as (client, _):
-        FrozenClock(monkeypatch).utc = NOW
+    with app_with_clock(mongo_backend, "test_counts", NOW, [listener],
+                        query_policy) as (client, _, _clock):
         def commands(url):
             listener.commands.clear()
             response = client.get(url)

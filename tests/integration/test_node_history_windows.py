@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.conftest import QUERY_POLICIES
-from tests.integration.support import FrozenClock, app_on_fresh_database, post_job
+from tests.integration.support import app_with_clock, post_job
 
 NOW = datetime(2024, 6, 1, 12)
 NODE = "smithi001.front.sepia.ceph.com"
@@ -18,9 +18,8 @@ JOBS = []  # (job_id, status), newest first
 def history(mongo_backend, request):
     rng = random.Random(11)
     JOBS.clear()
-    with pytest.MonkeyPatch.context() as monkeypatch, app_on_fresh_database(
-            mongo_backend, "test_node_history", query_policy=request.param) as (client, _):
-        clock = FrozenClock(monkeypatch)
+    with app_with_clock(mongo_backend, "test_node_history", NOW,
+                        query_policy=request.param) as (client, _, clock):
         when = NOW - timedelta(days=5 * 365)
         while when < NOW + timedelta(hours=1):
             clock.utc = when

@@ -13,15 +13,14 @@ runs' values as their jobs corrected them, through the runs of the period; nothi
 job outside its answer's runs and period."""
 from datetime import datetime, time, timedelta
 
-from ..db import (JOBS_POSTED_LAST, JOBS_POSTED_LAST_INDEX, POSTED_ORDER, RUN_JOB_ID_INDEX,
-                  RUN_JOBS_ORDER, SCHEDULED_ORDER, SIGNATURE_INDEX, TEST_INDEX,
-                  search_index_name)
+from ..db import (POSTED_ORDER, RUN_JOB_ID_INDEX, RUN_JOBS_ORDER, SCHEDULED_ORDER,
+                  SIGNATURE_INDEX, TEST_INDEX, search_index_name)
 from ..domain.filters import BY_SEGMENT, RunFilter
 from ..domain.lab_questions import (FAILED_STATUSES, FINISHED_STATUSES, compare_jobs,
                                     outcome_flips, test_id)
 from ..query_policy import BATCH_LIMIT
 from . import run_filters
-from .runs import get_run
+from .runs import get_run, runs_of_period
 
 RATE_DECIMALS = 3
 
@@ -38,12 +37,8 @@ def test_history(database, now, suite, description, job_filters, skip, limit):
 
 
 def _runs_of_period(database, since, run_values):
-    """Names of the runs with jobs posted since `since` whose values match `run_values`
-    ({run field: value})."""
-    query = {JOBS_POSTED_LAST: {"$gte": since}, **run_values}
-    runs = database.runs.find(query, {"name": 1},
-                              **database.policy.hint(query, JOBS_POSTED_LAST_INDEX))
-    return [run["name"] for run in runs.batch_size(BATCH_LIMIT)]
+    """Names of the runs with jobs posted since `since` whose values match `run_values`."""
+    return [run["name"] for run in runs_of_period(database, since, {"name": 1}, run_values)]
 
 
 def flaky_tests(database, suite, run_values, since, min_jobs, limit):

@@ -12,14 +12,15 @@ from datetime import timedelta
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from ..db import (CREATION_ORDER, JOBS_POSTED_LAST, JOBS_POSTED_LAST_INDEX, POSTED_ORDER,
-                  RUN_JOB_ID_INDEX, SEQ, node_index_name, node_jobs_index_name)
+from ..db import (CREATION_ORDER, POSTED_ORDER, RUN_JOB_ID_INDEX, SEQ, node_index_name,
+                  node_jobs_index_name)
 from ..domain.nodes import check_lock_rules, new_node, plan_node_update
 from ..domain.runs import JOB_STATUSES
 from ..exceptions import InvalidInput, NotFound, Unavailable
 from ..query_policy import BATCH_LIMIT
 from . import maintenance
 from .run_summary import NODE_COUNT_JOB_FIELDS, node_count_keys
+from .runs import runs_of_period
 
 WRITE_ATTEMPTS = 100
 CLAIM_SECONDS = 30
@@ -198,10 +199,7 @@ def job_stats(database, machine_type, since_days, now):
             counts = stats.setdefault(node, {})
             counts[status] = counts.get(status, 0) + number
 
-    period = {JOBS_POSTED_LAST: {"$gte": since}}
-    runs = database.runs.find(period, {"name": 1, "jobs_posted": 1, "node_counts": 1},
-                              **database.policy.hint(period, JOBS_POSTED_LAST_INDEX))
-    for run in runs.batch_size(BATCH_LIMIT):
+    for run in runs_of_period(database, since, {"name": 1, "jobs_posted": 1, "node_counts": 1}):
         if run["jobs_posted"]["first"] < since:
             straddling.append(run["name"])
             continue

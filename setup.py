@@ -12,6 +12,8 @@ setup(
     description="A JSON results server for teuthology and pulpito, wire-compatible with "
                 "Ceph's paddles, on MongoDB",
     packages=find_packages(include=["paddles_mongo", "paddles_mongo.*"]),
+    # The web pages' templates, stylesheet and script.
+    package_data={"paddles_mongo.ui": ["templates/ui/*.html", "static/*"]},
     python_requires=">=3.11",
     install_requires=requirements("requirements.txt"),
     entry_points={"console_scripts": ["paddles-mongo = paddles_mongo.commands:cli"]},

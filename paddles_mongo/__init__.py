@@ -5,6 +5,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from flask_swagger_ui import get_swaggerui_blueprint
 
+from . import ui
 from .api import BLUEPRINTS
 from .api.support import AppState
 from .config import load_settings
@@ -91,6 +92,7 @@ def assemble_app():
     api = Api(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    app.register_blueprint(ui.blp)  # web pages: not part of the API's document
     # A browsable page for /openapi.json, its assets served from the installed package.
     app.register_blueprint(get_swaggerui_blueprint(
         "/docs", "/openapi.json", config={"app_name": "paddles-mongo"}), url_prefix="/docs")

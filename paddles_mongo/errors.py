@@ -90,9 +90,23 @@ def handle_unexpected_error(error):
     return envelope(500, "internal server error")
 
 
+# Each kind of failure and its handler, most specific first (the kinds do not overlap but for
+# the last).
+HANDLERS = (
+    (HTTPException, handle_http_exception),
+    (PaddlesError, handle_paddles_error),
+    (ValidationError, handle_validation_error),
+    (PyMongoError, handle_database_error),
+    (Exception, handle_unexpected_error),
+)
+
+
+def error_answer(error):
+    """The JSON answer (status, `{"message"}`, headers) the service gives `error`: the web
+    pages render the same status and message as HTML."""
+    return next(handler(error) for kind, handler in HANDLERS if isinstance(error, kind))
+
+
 def register_error_handlers(app):
-    app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(PaddlesError, handle_paddles_error)
-    app.register_error_handler(ValidationError, handle_validation_error)
-    app.register_error_handler(PyMongoError, handle_database_error)
-    app.register_error_handler(Exception, handle_unexpected_error)
+    for kind, handler in HANDLERS:
+        app.register_error_handler(kind, handler)

@@ -1,4 +1,4 @@
-from flask import Response, request
+from flask import Response, redirect, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -12,14 +12,25 @@ from .support import app_state, json_object_body, request_body
 blp = Blueprint("root", __name__, description="Service root, health, metrics and the original's "
                 "error routes")
 
+def asks_for_html():
+    """The client names text/html in its Accept header (a browser does); `*/*` or no Accept,
+    as teuthology and pulpito send, does not count."""
+    return any(value == "text/html" and quality > 0
+               for value, quality in request.accept_mimetypes)
+
+
 ERROR_ROUTES = {"invalid": 400, "forbidden": 403, "not_found": 404, "unavailable": 503}
 
 
 @blp.route("/")
 class Root(MethodView):
     @blp.response(200, EmptySchema)
+    @blp.alt_response(302, description="A browser (`Accept` naming text/html) is sent to the "
+                      "web pages, /ui/")
     def get(self):
-        """An empty object: the service is up."""
+        """An empty object: the service is up. Browsers are redirected to /ui/."""
+        if asks_for_html():
+            return redirect(url_for("ui.runs"))
         return {}
 
 

@@ -4,17 +4,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..schemas.common import NAMES, EmptySchema
-from ..schemas.jobs import job_to_json
 from ..domain.filters import BY_SEGMENT, parse_filter_path
 from ..schemas.queries import RunFilterQuery, RunListQuery
 from ..schemas.runs import (RUN_SELECTABLE_FIELDS, RunCreateSchema, RunSchema,
                             RunWithJobsSchema, run_to_json)
-from ..services import jobs as job_service
 from ..services import run_filters
 from ..services import runs as run_service
 from ..timeformat import day_start, utcnow
-from .support import (app_state, json_object_body, page_window, requested_fields, runs_json,
-                      same_as_get)
+from .support import (app_state, json_object_body, page_window, requested_fields, run_page_jobs,
+                      runs_json, same_as_get)
 
 blp = Blueprint("runs", __name__, url_prefix="/runs", description="Runs: named batches of jobs")
 
@@ -55,14 +53,9 @@ class Run(MethodView):
         """The run with every job embedded (in job_id string order), as pulpito reads it."""
         state = app_state()
         run = run_service.get_run(state.database, run_name)
-        key = (run["_id"], run.get("writes"))  # _id: a run deleted and made again is new
-        jobs = state.run_pages.get(key)
-        if jobs is None:
-            docs = job_service.run_jobs(state.database, run_name, by_job_id=True)
-            jobs = orjson.dumps([job_to_json(job, state.settings) for job in docs])
-            state.run_pages.put(key, jobs)
         # The run's JSON with the (cached) encoded job list spliced in as its last key.
-        body = orjson.dumps(run_to_json(run, state.settings))[:-1] + b',"jobs":' + jobs + b"}"
+        body = (orjson.dumps(run_to_json(run, state.settings))[:-1] + b',"jobs":'
+                + run_page_jobs(run) + b"}")
         return Response(body, mimetype="application/json")
 
     def head(self, run_name):

@@ -3,6 +3,8 @@ JSON body (parsed whatever the Content-Type says), `count`/`page` paging, `field
 and run JSON."""
 import copy
 import json
+
+import orjson
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, request
@@ -12,7 +14,9 @@ from ..config import Settings
 from ..exceptions import InvalidInput
 from ..metrics import JobStatusCounter
 from ..page_cache import PageCache
+from ..schemas.jobs import job_to_json
 from ..schemas.runs import run_field_value, run_to_json
+from ..services import jobs as job_service
 from ..storage import UnstorableValue, check_storable
 
 BAD_JSON = "could not decode JSON body"
@@ -65,6 +69,19 @@ def runs_json(docs, fields):
     if fields:
         return [{name: run_field_value(doc, name, settings) for name in fields} for doc in docs]
     return [run_to_json(doc, settings) for doc in docs]
+
+
+def run_page_jobs(run):
+    """The JSON of the run's jobs (in job_id string order) encoded, from the app's run page
+    cache: one read of the jobs per write of the run (its `writes` counter)."""
+    state = app_state()
+    key = (run["_id"], run.get("writes"))  # _id: a run deleted and made again is new
+    jobs = state.run_pages.get(key)
+    if jobs is None:
+        docs = job_service.run_jobs(state.database, run["name"], by_job_id=True)
+        jobs = orjson.dumps([job_to_json(job, state.settings) for job in docs])
+        state.run_pages.put(key, jobs)
+    return jobs
 
 
 def request_body():

@@ -114,8 +114,10 @@ def compare_runs(database, name, baseline_name=None):
             "counts": {list_name: len(entries) for list_name, entries in lists.items()}}
 
 
-def failure_groups(database, since, run_values, limit):
-    """Failed and dead jobs posted since `since`, by signature, most jobs first."""
+def failure_groups(database, since, run_values, limit, per_day_until=None):
+    """Failed and dead jobs posted since `since`, by signature, most jobs first. With
+    `per_day_until` (a date), each group also has `per_day`: its jobs on each UTC day from
+    `since`'s to that one (the web page's sparklines; the same one command)."""
     match = {"status": {"$in": list(FAILED_STATUSES)}, "posted": {"$gte": since}}
     if run_values:
         match["run"] = {"$in": _runs_of_period(database, since, run_values)}
@@ -126,7 +128,8 @@ def failure_groups(database, since, run_values, limit):
                     "example": {"$first": "$failure_reason"}, "jobs": {"$sum": 1},
                     "runs": {"$addToSet": "$run"}, "tests": {"$addToSet": "$description"},
                     "first_seen": {"$min": "$posted"}, "last_seen": {"$max": "$posted"},
-                    "last_run": {"$last": "$run"}}},
+                    "last_run": {"$last": "$run"},
+                    **({"posted": {"$push": "$posted"}} if per_day_until else {})}},
     ]
     rows = database.jobs.aggregate(pipeline, allowDiskUse=True, batchSize=BATCH_LIMIT,
                                    **database.policy.hint(match, search_index_name("status")))
@@ -134,9 +137,20 @@ def failure_groups(database, since, run_values, limit):
                "runs": len(row["runs"]),
                "tests": len([test for test in row["tests"] if isinstance(test, str)]),
                "first_seen": row["first_seen"], "last_seen": row["last_seen"],
-               "last_run": row["last_run"]} for row in rows]
+               "last_run": row["last_run"],
+               **({"per_day": _per_day(row["posted"], since.date(), per_day_until)}
+                  if per_day_until else {})} for row in rows]
     groups.sort(key=lambda group: (-group["jobs"], group["signature"]))
     return groups[:limit] if limit else groups
+
+
+def _per_day(times, first_day, last_day):
+    counts = [0] * ((last_day - first_day).days + 1)
+    for moment in times:
+        offset = (moment.date() - first_day).days
+        if 0 <= offset < len(counts):
+            counts[offset] += 1
+    return counts
 
 
 def failure_jobs(database, now, signature, since, skip, limit):

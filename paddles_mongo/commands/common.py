@@ -1,4 +1,5 @@
 """What every management command shares: settings, the database, clear failures, progress."""
+import dataclasses
 import functools
 import json
 from contextlib import contextmanager
@@ -20,7 +21,9 @@ def database_command(function):
             settings = load_settings()
         except (ConfigError, OSError) as error:
             raise click.ClickException(f"bad settings: {error}") from None
-        database = Database(settings)
+        # A command's single operations may run for minutes on a big database (building an
+        # index over millions of jobs): no socket timeout, unlike a request's.
+        database = Database(dataclasses.replace(settings, mongo_socket_timeout_ms=0))
         try:
             return function(database, settings, **options)
         except PyMongoError as error:

@@ -2,7 +2,7 @@
 VENV ?= .venv
 PYTHON ?= python3
 
-.PHONY: install run test test-fast openapi
+.PHONY: install run test test-fast openapi screenshots
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test: install
 test-fast: install
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --backend=mongomock \
 		tests/unit tests/integration tests/docs
+
+# docs/ui/*.png: the main web pages of the browser tests' lab, for docs/ui.md.
+screenshots: install
+	PADDLES_UI_SCREENSHOTS=docs/ui $(VENV)/bin/python -m pytest -q -p no:cacheprovider \
+		tests/e2e/test_web_pages.py -k every_link
 
 # docs/openapi.json is what the code documents (tests/integration/test_openapi.py checks it).
 openapi: install

@@ -102,7 +102,7 @@ CHART_WIDTH, CHART_HEIGHT, CHART_MARGIN = 720, 220, 30
 
 def trend_chart(days):
     """`days` as /trends/ answers them: bars of jobs per day, the pass rate as a line on
-    0–100 %, a date label every week."""
+    0–100 %, a date label every week back from the last day."""
     plot_height = CHART_HEIGHT - 2 * CHART_MARGIN
     step = (CHART_WIDTH - 2 * CHART_MARGIN) / max(len(days), 1)
     most_jobs = max((day["jobs"] for day in days), default=0)
@@ -115,7 +115,7 @@ def trend_chart(days):
         if day["pass_rate"] is not None:
             dots.append((round(left + step / 2, 1),
                          round(CHART_MARGIN + plot_height * (1 - day["pass_rate"]), 1), day))
-        if index % 7 == 0 or index == len(days) - 1:
+        if (len(days) - 1 - index) % 7 == 0:
             labels.append((round(left + step / 2, 1), day["date"][5:]))
     line = " ".join(f"{x},{y}" for x, y, _day in dots)
     return Chart(CHART_WIDTH, CHART_HEIGHT, bars, line, dots, labels, most_jobs)

@@ -13,7 +13,7 @@ import requests
 from .lab import Lab
 from .load import load_lab
 from .runner import measure, median_round
-from .scenarios import SCALE_SCENARIOS, SCENARIOS, Targets
+from .scenarios import SCALE_SCENARIOS, SCENARIOS, UI_SCENARIOS, Targets
 
 
 @click.group()
@@ -44,7 +44,7 @@ def load(url, runs, jobs_per_run, seed, concurrency, lifecycle):
 @click.argument("url")
 @click.option("--vs", "other", help="A second server, measured alternately with the first.")
 @click.option("--scenario", "scenarios", multiple=True, type=click.Choice(list(SCENARIOS)),
-              help="Scenarios to run (default: all).")
+              help="Scenarios to run (default: all; with --vs, all but the web pages).")
 @click.option("--concurrency", default=8, show_default=True)
 @click.option("--requests", "requests_total", default=200, show_default=True,
               help="Requests per scenario and round.")
@@ -60,7 +60,9 @@ def run(url, other, scenarios, concurrency, requests_total, seconds, rounds, jso
     targets = Targets(requests.Session(), servers["A"])
     report = {"servers": servers, "concurrency": concurrency, "requests": requests_total,
               "seconds": seconds, "rounds": rounds, "scenarios": {}}
-    for scenario in scenarios or SCENARIOS:
+    # The web pages are paddles-mongo's own: measured alone, never against another server.
+    default = [name for name in SCENARIOS if not (other and name in UI_SCENARIOS)]
+    for scenario in scenarios or default:
         measured = {label: [] for label in servers}
         for _ in range(rounds):
             for label, server in servers.items():  # A B A B ...

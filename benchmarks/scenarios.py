@@ -112,6 +112,54 @@ def queued_runs(t):
     return itertools.repeat(("GET", "/runs/queued/", None))
 
 
+# The web pages (/ui/): people's views of the same answers, rendered as HTML.
+
+def ui_runs(t):
+    return itertools.repeat(("GET", "/ui/", None))
+
+
+def ui_run_page_big(t):
+    """The biggest run's page: its job table (the JSON twin is run_page_big)."""
+    return itertools.repeat(("GET", f"/ui/runs/{q(t.big_run)}", None))
+
+
+def ui_job(t):
+    return itertools.repeat(("GET", f"/ui/runs/{q(t.run)}/jobs/{t.job_id}", None))
+
+
+def ui_compare(t):
+    return itertools.repeat(("GET", f"/ui/runs/{q(t.run)}/compare", None))
+
+
+def ui_history(t):
+    return itertools.repeat(("GET", "/ui/tests/history?" + urlencode(
+        {"suite": t.run_suite, "description": t.description}), None))
+
+
+def ui_flaky(t):
+    return itertools.repeat(("GET", f"/ui/flaky?suite={q(t.run_suite)}", None))
+
+
+def ui_failures(t):
+    return itertools.repeat(("GET", "/ui/failures?since_days=7", None))
+
+
+def ui_trends(t):
+    return itertools.repeat(("GET", f"/ui/trends?suite={q(t.run_suite)}&days=30", None))
+
+
+def ui_nodes(t):
+    return itertools.repeat(("GET", "/ui/nodes/", None))
+
+
+def ui_node(t):
+    return itertools.repeat(("GET", f"/ui/nodes/{q(t.node)}", None))
+
+
+def ui_queue(t):
+    return itertools.repeat(("GET", "/ui/queue", None))
+
+
 def _bench_run():
     return f"bench-{uuid.uuid4().hex[:12]}"
 
@@ -144,7 +192,11 @@ def lifecycle(t):
 SCENARIOS = {f.__name__: f for f in (
     run_list, run_list_deep, filter_route, filter_values, run_page_big, run_head, jobs_fields,
     one_job, node_jobs, sha1_prefix, job_description, node_job_stats, queued_runs, test_history,
-    flaky_tests, run_compare, failures, trends, job_create, job_update, lifecycle)}
+    flaky_tests, run_compare, failures, trends, job_create, job_update, lifecycle,
+    ui_runs, ui_run_page_big, ui_job, ui_compare, ui_history, ui_flaky, ui_failures, ui_trends,
+    ui_nodes, ui_node, ui_queue)}
+# The web pages, measured on paddles-mongo only (the original has none).
+UI_SCENARIOS = tuple(name for name in SCENARIOS if name.startswith("ui_"))
 # What `scale` measures at each size: the pages that must not slow down as the database grows.
 SCALE_SCENARIOS = ("run_list", "filter_route", "filter_values", "run_page_big", "one_job",
                    "node_jobs", "sha1_prefix", "job_description", "queued_runs",

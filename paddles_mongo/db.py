@@ -129,6 +129,11 @@ INDEXES = {
 }
 
 
+# {index name: its key fields}, for the query policy (a name used in two collections names
+# the same keys there).
+INDEX_KEYS = {model.document["name"]: tuple(model.document["key"])
+              for models in INDEXES.values() for model in models}
+
 # Indexes an earlier version declared and this one replaced: create_indexes drops them.
 RETIRED_INDEXES = {"nodes": [f"{field}_id" for field in NODE_FILTER_FIELDS]}
 
@@ -177,7 +182,7 @@ class Database:
         if self._policy is None:
             chosen = choose_policy(self._policy_setting,
                                    lambda: self.client.admin.command("buildInfo"))
-            self._policy = chosen()
+            self._policy = chosen(INDEX_KEYS)
         return self._policy
 
     def take_numbers(self, counter, count=1):

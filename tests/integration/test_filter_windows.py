@@ -120,3 +120,22 @@ def test_the_local_database_reads_only_the_windows_a_page_needs(lab_app):
             assert all("scheduled" in find for find in finds)
     finally:
         counted.close()
+
+
+@pytest.mark.parametrize("query_policy", QUERY_POLICIES)
+def test_a_run_scheduled_at_the_first_instant_of_a_window_is_on_the_page(client, frozen_clock):
+    """A run scheduled exactly where a window starts (NOW - 2 days) is in it: the local
+    database's planner leaves out a date equal to a `$gte` on a descending index key after an
+    equality (suite_scheduled), so its windows start one millisecond earlier, exclusive
+    (query_policy.inclusive_start)."""
+    frozen_clock.utc = NOW
+    start = NOW - timedelta(days=WINDOW_DAYS[0])
+    names = [f"teuthology-{when:%Y-%m-%d_%H:%M:%S}-rados-main-distro-default-smithi"
+             for when in (start - timedelta(days=9), start, start + timedelta(hours=5),
+                          start + timedelta(days=1))]
+    for name in names:
+        post_job(client, name, {"status": "pass", "suite": "rados", "branch": "main"})
+    response = client.get("/runs/suite/rados/")
+    assert [run["name"] for run in response.get_json()] == names[::-1]
+    response = client.get("/runs/branch/main/?count=1&page=3")
+    assert [run["name"] for run in response.get_json()] == names[1:2]

@@ -85,6 +85,18 @@ def test_history_narrows_by_the_jobs_branch_machine_type_and_os(client, lab):
     assert runs(os_type="ubuntu", os_version="22.04") == [run_name(1)]
 
 
+def test_two_tests_sharing_a_test_id_still_have_their_own_histories(client, database, lab):
+    """The test id is a hash: should two tests share one, each history holds its own jobs."""
+    for day, description in ((1, THRASH), (2, BASIC), (3, THRASH), (4, BASIC)):
+        lab(run_name(day), description, "pass", NOW - timedelta(days=10 - day))
+    shared = database.jobs.find_one({"description": BASIC})["test_id"]
+    database.jobs.update_many({"description": THRASH}, {"$set": {"test_id": shared}})
+    history = get(client, "/tests/history/", suite=SUITE, description=BASIC)
+    assert [job["run"] for job in history] == [run_name(4), run_name(2)]
+    second = get(client, "/tests/history/", suite=SUITE, description=BASIC, count=1, page=2)
+    assert [job["run"] for job in second] == [run_name(2)]
+
+
 def test_a_job_whose_description_changes_moves_to_its_new_test(client, lab):
     job_id = lab(run_name(1), THRASH, "pass")
     put_job(client, run_name(1), job_id, {"description": BASIC})

@@ -10,6 +10,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "paddles_mongo"
 # Top to bottom. A module's layer is its first match: a package prefix (`api.`) or a module.
 LAYERS = [
     ("the app and its tools", ("__init__", "commands.", "importer", "repairs", "gunicorn_config")),
+    ("web pages", ("ui.",)),
     ("api", ("api.", "errors", "logs")),
     ("schemas", ("schemas.",)),
     ("services", ("services.", "metrics")),
@@ -25,8 +26,9 @@ FORBIDDEN_LIBRARIES = {
     "domain.": {"flask", "flask_smorest", "werkzeug", "marshmallow", "pymongo", "bson"},
     "services.": {"flask", "flask_smorest", "werkzeug", "marshmallow"},
     "api.": {"pymongo", "bson"},
+    "ui.": {"pymongo", "bson"},
 }
-FORBIDDEN_MODULES = {"api.": {"db", "query_policy"}}
+FORBIDDEN_MODULES = {"api.": {"db", "query_policy"}, "ui.": {"db", "query_policy"}}
 
 
 def forbidden(table, name):

@@ -41,9 +41,15 @@ def test_plain_queries_always_name_their_index():
 
 @pytest.mark.parametrize("query, hinted", [
     ({"run": "r"}, False), ({"posted": {"$gte": 1, "$lt": 2}}, False),
-    ({"run": "r", "status": "pass"}, True), ({"description": {"$regex": "x"}}, True)])
+    ({"status": {"$in": ["fail", "dead"]}}, False),
+    ({"run": "r", "status": "pass"}, True), ({"description": {"$regex": "x"}}, True),
+    ({"test_id": "t", "posted": 1}, False), ({"test_id": "t", "posted": {"$gte": 1}}, True),
+    ({"test_id": "t", "branch": "main"}, True),
+    ({"test_id": {"$in": ["t"]}, "posted": {"$gte": 1}}, True),
+    ({"test_id": {"$regex": "t"}, "posted": {"$gte": 1}}, True)])
 def test_the_local_database_is_told_the_index_only_where_it_would_scan(query, hinted):
-    assert SecantusDBQueries().hint(query, "index") == ({"hint": "index"} if hinted else {})
+    policy = SecantusDBQueries({"index": ("test_id", "posted", "_id")})
+    assert policy.hint(query, "index") == ({"hint": "index"} if hinted else {})
 
 
 def test_sorting_here_orders_as_mongodb_does():

@@ -7,7 +7,8 @@ strings use the API's own parameter names, so a page's URL is its permalink."""
 from datetime import timedelta
 
 import orjson
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
+from markupsafe import Markup
 from marshmallow import ValidationError
 
 from ..api.support import app_state, page_window, run_page_jobs, runs_json
@@ -117,15 +118,32 @@ def runs():
 def run(run_name):
     state = app_state()
     doc = run_service.get_run(state.database, run_name)
-    jobs = orjson.loads(run_page_jobs(doc))
     sort = request.args.get("sort", "job_id")
-    key = JOB_SORTS.get(sort.lstrip("-"), JOB_SORTS["job_id"])
-    jobs.sort(key=key, reverse=sort.startswith("-"))
+    if sort.lstrip("-") not in JOB_SORTS:
+        sort = "job_id"
     run_json = run_to_json(doc, state.settings)
     started, updated = (present.parse_time(run_json[key]) for key in ("started", "updated"))
     ran = (updated - started).total_seconds() if started and updated else None
     live = present.status_class(run_json["status"]) in ("running", "waiting", "queued")
-    return render_template("ui/run.html", run=run_json, jobs=jobs, sort=sort, ran=ran, live=live)
+    return render_template("ui/run.html", run=run_json, ran=ran, live=live,
+                           job_table=Markup(job_table(doc, sort)))
+
+
+def job_table(doc, sort):
+    """The HTML of the run's job table in `sort` order, from the app's run page cache like the
+    JSON run page: rendered once per write of the run (its `writes` counter) and sort."""
+    state = app_state()
+    key = ("web job table", doc["_id"], doc.get("writes"), sort)
+    table = state.run_pages.get(key)
+    if table is None:
+        jobs = orjson.loads(run_page_jobs(doc))
+        jobs.sort(key=JOB_SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
+        table = render_template(
+            "ui/run_jobs.html", jobs=jobs, sort=sort,
+            job_prefix=url_for("ui.run", run_name=doc["name"]) + "/jobs/",
+            node_prefix=url_for("ui.nodes")).encode()
+        state.run_pages.put(key, table)
+    return table.decode()
 
 
 @blp.route("/runs/<run_name>/jobs/<job_id>")

@@ -181,3 +181,18 @@ def test_a_page_costs_at_most_two_commands_more_than_its_json_twins(lab, ui_path
     web = commands(ui_path)
     print(f"{ui_path}: {web} against {twins}")
     assert len(twins) <= len(web) <= len(twins) + 2
+
+
+def test_a_run_page_shows_each_write_at_once(client):
+    """The job table is kept rendered per write of the run: each job write shows."""
+    run = "teuthology-2026-11-20_02:00:01-rados-main-distro-default-smithi"
+    assert client.post(f"/runs/{run}/jobs/", json={"job_id": "1", "status": "running",
+                                                   "description": "rados/a"}).status_code == 200
+    assert '<span class="status s-running">running</span>' in page(client, f"/ui/runs/{run}")
+    assert client.put(f"/runs/{run}/jobs/1/", json={"status": "fail"}).status_code == 200
+    html = page(client, f"/ui/runs/{run}")
+    assert '<span class="status s-fail">fail</span>' in html and "s-running" not in html
+    assert client.post(f"/runs/{run}/jobs/", json={"job_id": "2", "status": "pass",
+                                                   "description": "rados/b"}).status_code == 200
+    assert re.findall(r'/jobs/(\d+)">\1</a>', page(client, f"/ui/runs/{run}", sort="-job_id")) == [
+        "2", "1"]

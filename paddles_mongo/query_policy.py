@@ -17,7 +17,7 @@ workaround here, beside its plain form:
 (`buildInfo` of SecantusDB carries `secantusVersion`), or `mongodb` / `secantusdb`. Tests run the
 routes these change under both, against the same expectations.
 """
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from .config import ConfigError
 from .page_cache import PageFloors
@@ -43,6 +43,10 @@ class MongoDBQueries:
     def hint(self, query, index):
         """find/aggregate/count keyword arguments naming the index that serves `query`."""
         return {"hint": index}
+
+    def by_value(self, query, field):
+        """The queries to send for `query`, whose `field` is a set (`$in`): the query itself."""
+        return [query]
 
     def newest_runs(self, runs, order, skip, limit):
         """A page of runs in `order` (newest `posted` first)."""
@@ -73,18 +77,28 @@ class SecantusDBQueries(MongoDBQueries):
 
     def hint(self, query, index):
         """No hint where its planner walks the index by itself: one field with plain
-        conditions, or fields that are all keys of the index with equality conditions (a set
-        beside another field makes it scan; a range beside another field is left hinted, see
-        `inclusive_start`)."""
+        conditions, or fields that are all keys of the index, each an equality or a range
+        without `$gte` (a set beside another field makes it scan; a `$gte` beside another
+        field it answers wrong, see `inclusive_start`). A hinted query costs it the whole
+        index (docs/performance.md)."""
         def plain(condition, operators):
             return not isinstance(condition, dict) or set(condition) <= operators
 
         if len(query) == 1 and plain(next(iter(query.values())), PLAIN_OPERATORS):
             return {}
         keys = self.index_keys.get(index, ())
-        if all(field in keys and plain(condition, {"$eq"}) for field, condition in query.items()):
+        if all(field in keys and plain(condition, {"$eq", "$gt", "$lt", "$lte"})
+               for field, condition in query.items()):
             return {}
         return {"hint": index}
+
+    def by_value(self, query, field):
+        """One query per value of `field`'s set, its date ranges starting with `$gt`: each an
+        index range its planner walks unhinted, where the set beside other fields would make
+        it scan the collection."""
+        shaped = {name: inclusive_start(condition) if isinstance(condition, dict) else condition
+                  for name, condition in query.items()}
+        return [{**shaped, field: value} for value in query[field]["$in"]]
 
     def newest_runs(self, runs, order, skip, limit):
         def page(query):
@@ -135,7 +149,7 @@ def inclusive_start(condition):
     walking a compound index whose date key is descending (`target_nodes_posted`,
     `suite_scheduled`...) after an equality, leaves out the documents equal to a `$gte`."""
     start = condition.get("$gte")
-    if start is None:
+    if not isinstance(start, datetime):
         return condition
     whole_ms = start.replace(microsecond=start.microsecond // 1000 * 1000)
     rest = {operator: value for operator, value in condition.items() if operator != "$gte"}

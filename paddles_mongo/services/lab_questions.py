@@ -130,27 +130,54 @@ def failure_groups(database, since, run_values, limit, per_day_until=None):
     match = {"status": {"$in": list(FAILED_STATUSES)}, "posted": {"$gte": since}}
     if run_values:
         match["run"] = {"$in": _runs_of_period(database, since, run_values)}
-    pipeline = [
-        {"$match": match},
-        {"$sort": {"posted": 1, "_id": 1}},
-        {"$group": {"_id": {"$ifNull": ["$failure_signature", ""]},
-                    "example": {"$first": "$failure_reason"}, "jobs": {"$sum": 1},
-                    "runs": {"$addToSet": "$run"}, "tests": {"$addToSet": "$description"},
-                    "first_seen": {"$min": "$posted"}, "last_seen": {"$max": "$posted"},
-                    "last_run": {"$last": "$run"},
-                    **({"posted": {"$push": "$posted"}} if per_day_until else {})}},
-    ]
-    rows = database.jobs.aggregate(pipeline, allowDiskUse=True, batchSize=BATCH_LIMIT,
-                                   **database.policy.hint(match, search_index_name("status")))
+    rows = {}
+    for part in database.policy.by_value(match, "status"):
+        pipeline = [
+            {"$match": part},
+            {"$sort": {"posted": 1, "_id": 1}},
+            {"$group": {"_id": {"$ifNull": ["$failure_signature", ""]},
+                        "example": {"$first": "$failure_reason"}, "jobs": {"$sum": 1},
+                        "runs": {"$addToSet": "$run"}, "tests": {"$addToSet": "$description"},
+                        "first": {"$first": {"posted": "$posted", "_id": "$_id"}},
+                        "last": {"$last": {"posted": "$posted", "_id": "$_id"}},
+                        "last_run": {"$last": "$run"},
+                        **({"posted": {"$push": "$posted"}} if per_day_until else {})}},
+        ]
+        for row in database.jobs.aggregate(
+                pipeline, allowDiskUse=True, batchSize=BATCH_LIMIT,
+                **database.policy.hint(part, search_index_name("status"))):
+            _merge_group(rows, row)
     groups = [{"signature": row["_id"], "example": row["example"], "jobs": row["jobs"],
                "runs": len(row["runs"]),
-               "tests": len([test for test in row["tests"] if isinstance(test, str)]),
-               "first_seen": row["first_seen"], "last_seen": row["last_seen"],
+               "tests": len({test for test in row["tests"] if isinstance(test, str)}),
+               "first_seen": row["first"]["posted"], "last_seen": row["last"]["posted"],
                "last_run": row["last_run"],
                **({"per_day": _per_day(row["posted"], since.date(), per_day_until)}
-                  if per_day_until else {})} for row in rows]
+                  if per_day_until else {})} for row in rows.values()]
     groups.sort(key=lambda group: (-group["jobs"], group["signature"]))
     return groups[:limit] if limit else groups
+
+
+def _merge_group(rows, row):
+    """Add one group of a signature (read for some statuses) to `rows` ({signature: row}):
+    the reads of several statuses make one group, as one read of them all would."""
+    known = rows.get(row["_id"])
+    if known is None:
+        rows[row["_id"]] = row
+        return
+
+    def moment(end):
+        return end["posted"], end["_id"]
+
+    if moment(row["first"]) < moment(known["first"]):
+        known["first"], known["example"] = row["first"], row["example"]
+    if moment(row["last"]) > moment(known["last"]):
+        known["last"], known["last_run"] = row["last"], row["last_run"]
+    known["jobs"] += row["jobs"]
+    known["runs"] = list(set(known["runs"]) | set(row["runs"]))
+    known["tests"] = [*known["tests"], *row["tests"]]
+    if "posted" in row:
+        known["posted"] = known["posted"] + row["posted"]
 
 
 def _per_day(times, first_day, last_day):

@@ -7,7 +7,8 @@ workaround here, beside its plain form:
 
 | what | MongoDB (`mongodb`) | SecantusDB (`secantusdb`) |
 |---|---|---|
-| index choice | every query names its index (`hint`): fixed plans | only queries its planner would answer with a collection scan name it (a field outside the index, a set of values beside another field, a pattern): it runs any hinted query slowly (5.4 s against 0.006 s for a test's 25 newest jobs of 10,535) |
+| index choice | every query names its index (`hint`): fixed plans | only queries its planner would answer with a collection scan name it (a field outside the index, a set of values or a `$gte` beside another field, a pattern): a hinted query costs it the whole index (5.4 s against 0.006 s for a test's 25 newest jobs of 10,535) |
+| a set of values beside a date range (the failed statuses of a period) | one query, hinted | one query per value, its range started with `$gt` (`by_value`): each an index range its planner walks |
 | the newest-runs list | a sorted `find` with skip and limit: the index walk stops at the limit | bounded below by the `posted` of the page's last run when it was last read (PageFloors): it reads every run for an unbounded sorted `find` |
 | a run's jobs | read on the run's range of `run_job_id_unique`, sorted on the server | the run's range read whole, picked and sorted here: a server-side sort of whole documents costs it more than the read |
 | a page of a run filter, of `/jobs/`, of a node's jobs | a sorted `find` with skip and limit on the filter's index | read in windows of `scheduled` (`posted`) going back from now (2, 16, 128, 1024 days, then the rest), each an index range, until the page is full: it reads every document of a range before stopping at a limit |

@@ -19,11 +19,14 @@ blp = Blueprint("lab questions", __name__, description=(
     "The lab's questions of its results: test history, flaky tests, run comparisons, "
     "failure signatures, trends"))
 
+# The filters each question takes on the jobs, or on their runs' values.
 JOB_FILTERS = ("branch", "machine_type", "os_type", "os_version")
-RUN_FILTERS = ("branch", "machine_type", "suite")
+RUN_VALUE_FILTERS = ("branch", "machine_type")
+FAILURE_FILTERS = (*RUN_VALUE_FILTERS, "suite")
 
 
 def chosen(arguments, names):
+    """{name: value} of the `names` given in `arguments` (parsed query parameters)."""
     return {name: arguments[name] for name in names if arguments.get(name) is not None}
 
 
@@ -54,7 +57,7 @@ class FlakyTests(MethodView):
         first."""
         since = utcnow() - timedelta(days=arguments["since_days"])
         return jsonify(lab_questions.flaky_tests(
-            app_state().database, arguments["suite"], chosen(arguments, ("branch", "machine_type")),
+            app_state().database, arguments["suite"], chosen(arguments, RUN_VALUE_FILTERS),
             since, arguments["min_jobs"], arguments["count"]))
 
 
@@ -65,8 +68,9 @@ class RunComparison(MethodView):
     def get(self, arguments, run_name):
         """The run against a baseline: regressions, fixes, still failing, new, missing and
         pending jobs, matched by description."""
-        return jsonify(lab_questions.compare_runs(app_state().database, run_name,
-                                                  arguments.get("baseline")))
+        database = app_state().database
+        return jsonify(lab_questions.compare_runs(
+            database, lab_questions.compared_run(database, run_name), arguments.get("baseline")))
 
 
 @blp.route("/failures/")
@@ -78,7 +82,7 @@ class Failures(MethodView):
         failure reason, most jobs first."""
         since = utcnow() - timedelta(days=arguments["since_days"])
         groups = lab_questions.failure_groups(app_state().database, since,
-                                              chosen(arguments, RUN_FILTERS), arguments["count"])
+                                              chosen(arguments, FAILURE_FILTERS), arguments["count"])
         return jsonify([failure_group_to_json(group) for group in groups])
 
 
@@ -104,5 +108,5 @@ class Trends(MethodView):
         """A suite's runs and results per UTC day (by the runs' `scheduled`), oldest first."""
         return jsonify(lab_questions.trends(
             app_state().database, arguments["suite"],
-            chosen(arguments, ("branch", "machine_type")), arguments["days"],
+            chosen(arguments, RUN_VALUE_FILTERS), arguments["days"],
             utcnow().date()))

@@ -12,6 +12,7 @@ from .support import app_state, json_object_body, request_body
 blp = Blueprint("root", __name__, description="Service root, health, metrics and the original's "
                 "error routes")
 
+
 def asks_for_html():
     """The client names text/html in its Accept header (a browser does); `*/*` or no Accept,
     as teuthology and pulpito send, does not count."""

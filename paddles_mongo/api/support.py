@@ -3,10 +3,9 @@ JSON body (parsed whatever the Content-Type says), `count`/`page` paging, `field
 and run JSON."""
 import copy
 import json
-
-import orjson
 from dataclasses import dataclass
 
+import orjson
 from flask import Blueprint, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 

@@ -36,12 +36,11 @@ def test_history(database, now, suite, description, job_filters, skip, limit):
     read up to the page's end is checked to have the description; should two tests ever share
     an id, the page is read again with the description in the query (exact, and slower)."""
     query = {"test_id": test_id(suite, description), **job_filters}
-    jobs = database.policy.newest(database.jobs, query, TEST_INDEX, POSTED_ORDER, 0,
-                                  skip + limit if limit else 0, now)
+    wanted = skip + limit if limit else 0
+    jobs = database.policy.newest(database.jobs, query, TEST_INDEX, POSTED_ORDER, 0, wanted, now)
     if any(job.get("description") != description for job in jobs):
         jobs = database.policy.newest(database.jobs, {**query, "description": description},
-                                      TEST_INDEX, POSTED_ORDER, 0, skip + limit if limit else 0,
-                                      now)
+                                      TEST_INDEX, POSTED_ORDER, 0, wanted, now)
     return jobs[skip:]
 
 
@@ -103,10 +102,16 @@ def default_baseline(database, run):
     return found[0] if found else None
 
 
-def compare_runs(database, name, baseline_name=None):
-    """The run against its baseline (given, or default_baseline): {run, baseline, lists...}."""
-    run = get_run(database, name, {"name": 1, "suite": 1, "branch": 1, "machine_type": 1,
-                                   "scheduled": 1})
+def compared_run(database, name):
+    """The run as compare_runs needs it (404 if missing)."""
+    return get_run(database, name, {"name": 1, "suite": 1, "branch": 1, "machine_type": 1,
+                                    "scheduled": 1})
+
+
+def compare_runs(database, run, baseline_name=None):
+    """`run` (compared_run's) against its baseline (given, or default_baseline): {run,
+    baseline, lists...}."""
+    name = run["name"]
     if baseline_name is not None:
         baseline = get_run(database, baseline_name, {"name": 1})
     else:

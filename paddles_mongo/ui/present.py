@@ -11,7 +11,6 @@ from ..domain.runs import RESULT_STATUSES
 # The order result bars and counts list the statuses in: outcomes first, then the unfinished.
 BAR_STATUSES = ("pass", "fail", "dead", "running", "waiting", "queued", "unknown")
 assert set(BAR_STATUSES) == set(RESULT_STATUSES)
-TIME_FORMATS = ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S")
 AGE_UNITS = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
 
 
@@ -24,12 +23,10 @@ def status_class(status):
 
 def parse_time(text):
     """A JSON time (`YYYY-MM-DD HH:MM:SS[.ffffff]`, UTC) as a datetime, or None."""
-    for time_format in TIME_FORMATS:
-        try:
-            return datetime.strptime(text, time_format)
-        except (TypeError, ValueError):
-            continue
-    return None
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def span(seconds):

@@ -11,6 +11,7 @@ from flask import Blueprint, render_template, request, url_for
 from markupsafe import Markup
 from marshmallow import ValidationError
 
+from ..api.lab_questions import FAILURE_FILTERS, JOB_FILTERS, RUN_VALUE_FILTERS, chosen
 from ..api.support import app_state, page_window, run_page_jobs, runs_json
 from ..domain.jobs import target_hostname
 from ..domain.filters import BY_SEGMENT, RunFilter, parse_filter_path
@@ -76,8 +77,9 @@ def error_page(error):
 
 
 def arguments(schema):
-    """The query string read by one of the API's query schemas (a bad value: 400)."""
-    return schema().load(request.args.to_dict())
+    """The query string read by one of the API's query schemas (a bad value: 400). A form's
+    field left blank is no filter: it is left out, as if not sent."""
+    return schema().load({name: value for name, value in request.args.items() if value != ""})
 
 
 def paged(rows, limit):
@@ -122,7 +124,7 @@ def run(run_name):
     if sort.lstrip("-") not in JOB_SORTS:
         sort = "job_id"
     run_json = run_to_json(doc, state.settings)
-    started, updated = (present.parse_time(run_json[key]) for key in ("started", "updated"))
+    started, updated = doc.get("started"), doc.get("updated")
     ran = (updated - started).total_seconds() if started and updated else None
     live = present.status_class(run_json["status"]) in ("running", "waiting", "queued")
     return render_template("ui/run.html", run=run_json, ran=ran, live=live,
@@ -166,9 +168,8 @@ def job(run_name, job_id):
 def compare(run_name):
     state = app_state()
     baseline = arguments(CompareQuery).get("baseline") or None
-    run_doc = run_service.get_run(state.database, run_name, {"name": 1, "suite": 1, "branch": 1,
-                                                             "machine_type": 1, "scheduled": 1})
-    comparison = lab_questions.compare_runs(state.database, run_name, baseline)
+    run_doc = lab_questions.compared_run(state.database, run_name)
+    comparison = lab_questions.compare_runs(state.database, run_doc, baseline)
     # The baseline picker: earlier runs of the same suite, branch and machine type.
     same_kind = RunFilter(
         values={BY_SEGMENT[name]: run_doc.get(name) for name in ("suite", "branch",
@@ -190,8 +191,7 @@ def test_history():
     query = arguments(TestHistoryQuery)
     count = query["count"] or JOBS_PER_PAGE
     skip, limit = page_window(count, query["page"])
-    job_filters = {name: query[name] for name in ("branch", "machine_type", "os_type",
-                                                  "os_version") if query.get(name)}
+    job_filters = chosen(query, JOB_FILTERS)
     docs, more = paged(lab_questions.test_history(
         state.database, utcnow(), query["suite"], query["description"], job_filters, skip,
         limit + 1), limit)
@@ -205,13 +205,9 @@ def flaky():
         return render_template("ui/flaky.html", tests=None, suites=suites())
     query = arguments(FlakyTestsQuery)
     since = utcnow() - timedelta(days=query["since_days"])
-    tests = lab_questions.flaky_tests(app_state().database, query["suite"], _run_values(query),
+    tests = lab_questions.flaky_tests(app_state().database, query["suite"], chosen(query, RUN_VALUE_FILTERS),
                                       since, query["min_jobs"], query["count"])
     return render_template("ui/flaky.html", tests=tests, suites=None, query=query)
-
-
-def _run_values(query):
-    return {name: query[name] for name in ("branch", "machine_type") if query.get(name)}
 
 
 @blp.route("/failures")
@@ -219,8 +215,7 @@ def failures():
     query = arguments(FailuresQuery)
     now = utcnow()
     since = now - timedelta(days=query["since_days"])
-    run_values = {**_run_values(query), **({"suite": query["suite"]} if query.get("suite")
-                                           else {})}
+    run_values = chosen(query, FAILURE_FILTERS)
     groups = lab_questions.failure_groups(app_state().database, since, run_values,
                                           query["count"], per_day_until=now.date())
     rows = [{**failure_group_to_json(group), "per_day": group["per_day"]} for group in groups]
@@ -248,7 +243,7 @@ def trends():
     if not request.args.get("suite"):
         return render_template("ui/trends.html", days=None, suites=suites())
     query = arguments(TrendsQuery)
-    days = lab_questions.trends(app_state().database, query["suite"], _run_values(query),
+    days = lab_questions.trends(app_state().database, query["suite"], chosen(query, RUN_VALUE_FILTERS),
                                 query["days"], utcnow().date())
     return render_template("ui/trends.html", days=days, suites=None, query=query,
                            chart=present.trend_chart(days),
@@ -260,7 +255,7 @@ def trends():
 def nodes():
     state = app_state()
     query = arguments(NodeListQuery)
-    filters = {name: query[name] for name in NODE_FILTERS if query.get(name) not in (None, "")}
+    filters = chosen(query, NODE_FILTERS)
     count = query.get("count") or NODES_PER_PAGE
     skip, limit = page_window(count, query["page"])
     docs, more = paged(node_service.list_nodes(state.database, filters, skip, limit + 1), limit)

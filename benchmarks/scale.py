@@ -105,7 +105,9 @@ def prepare(mongo_server, runs, jobs_per_run, reuse=False):
     """A filled database named after its size (filled anew unless `reuse`); returns (uri,
     number of jobs)."""
     uri = f"{mongo_server.rstrip('/')}/scale_{runs}x{jobs_per_run}"
-    database = Database(load_settings(path=os.devnull, environ={}, mongo_uri=uri))
+    # No socket timeout: an insert into a big local database can wait past 30 s.
+    database = Database(load_settings(path=os.devnull, environ={}, mongo_uri=uri,
+                                      mongo_socket_timeout_ms=0))
     try:
         if reuse:
             return uri, database.jobs.estimated_document_count()

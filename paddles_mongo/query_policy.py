@@ -11,6 +11,7 @@ workaround here, beside its plain form:
 | a set of values beside a date range (the failed statuses of a period) | one query, hinted | one query per value, its range started with `$gt` (`by_value`): each an index range its planner walks |
 | the newest-runs list | a sorted `find` with skip and limit: the index walk stops at the limit | bounded below by the `posted` of the page's last run when it was last read (PageFloors): it reads every run for an unbounded sorted `find` |
 | a run's jobs | read on the run's range of `run_job_id_unique`, sorted on the server | the run's range read whole, picked and sorted here: a server-side sort of whole documents costs it more than the read |
+| the jobs of a set of runs (a suite's flaky tests) | one query, hinted: the runs' ranges of `run_job_id_unique`, filtered on the server | the runs' ranges read whole (the set of runs alone, which its planner walks unhinted) and picked here: 0.45 s against 4.1 s for 2,073 jobs of 20 runs |
 | a page of a run filter, of `/jobs/`, of a node's jobs | a sorted `find` with skip and limit on the filter's index | read in windows of `scheduled` (`posted`) going back from now (2, 16, 128, 1024 days, then the rest), each an index range, until the page is full: it reads every document of a range before stopping at a limit |
 | description search | narrowed by the index of the descriptions' 3-grams, then the pattern | no grams index (`skipped_indexes`): it rewrites every index entry of a job at each of its updates, about one per character of the description; the pattern alone, in the windows above |
 
@@ -18,6 +19,7 @@ workaround here, beside its plain form:
 (`buildInfo` of SecantusDB carries `secantusVersion`), or `mongodb` / `secantusdb`. Tests run the
 routes these change under both, against the same expectations.
 """
+import operator
 from datetime import datetime, timedelta
 
 from .config import ConfigError
@@ -25,7 +27,11 @@ from .page_cache import PageFloors
 from .text_search import DESCRIPTION_INDEX
 
 BATCH_LIMIT = 100_000  # documents per reply; a whole page, within MongoDB's 16 MiB per reply
-PLAIN_OPERATORS = {"$eq", "$gt", "$gte", "$lt", "$lte", "$in"}
+# The conditions `satisfies` decides as MongoDB does, for a field of one type.
+COMPARISONS = {"$eq": operator.eq, "$gt": operator.gt, "$gte": operator.ge,
+               "$lt": operator.lt, "$lte": operator.le,
+               "$in": lambda value, values: value in values}
+PLAIN_OPERATORS = set(COMPARISONS)
 # How far back from now each window of a newest-first page reaches on the local database, in
 # days (the last window takes the rest): eight times longer each, so a page that the matching
 # documents do not fill costs five `find`s.
@@ -64,6 +70,12 @@ class MongoDBQueries:
     def run_jobs(self, jobs, run_index, query, projection, order):
         """The jobs matching `query` (the run's, perhaps of one status) in `order`."""
         cursor = jobs.find(query, projection, hint=run_index).sort(order)
+        return list(cursor.batch_size(BATCH_LIMIT))
+
+    def jobs_of_runs(self, jobs, run_index, runs, query, projection):
+        """The jobs of the runs named `runs` that match `query` (plain conditions on other
+        fields), in no particular order."""
+        cursor = jobs.find({"run": {"$in": runs}, **query}, projection, hint=run_index)
         return list(cursor.batch_size(BATCH_LIMIT))
 
 
@@ -139,9 +151,28 @@ class SecantusDBQueries(MongoDBQueries):
             projection = {**projection, **{field: 1 for field in query},
                           **{field: 1 for field, _ in order}}
         cursor = jobs.find(run_range, projection).batch_size(BATCH_LIMIT)
-        picked = [job for job in cursor
-                  if all(job.get(field) == value for field, value in query.items())]
-        return sort_here(picked, order)
+        return sort_here([job for job in cursor if satisfies(job, query)], order)
+
+    def jobs_of_runs(self, jobs, run_index, runs, query, projection):
+        projection = {**projection, **dict.fromkeys(query, 1)}
+        cursor = jobs.find({"run": {"$in": runs}}, projection).batch_size(BATCH_LIMIT)
+        return [job for job in cursor if satisfies(job, query)]
+
+
+def satisfies(document, query):
+    """Whether `document` matches `query`: {field: value or {operator of PLAIN_OPERATORS:
+    operand}}, on fields holding one value, as MongoDB matches them (a missing field equals
+    null and is in no range; values of different types never compare)."""
+    for field, condition in query.items():
+        value = document.get(field)
+        conditions = condition.items() if isinstance(condition, dict) else [("$eq", condition)]
+        for name, operand in conditions:
+            try:
+                if not COMPARISONS[name](value, operand):
+                    return False
+            except TypeError:
+                return False
+    return True
 
 
 def inclusive_start(condition):

@@ -55,13 +55,13 @@ def flaky_tests(database, suite, run_values, since, min_jobs, limit):
     names = _runs_of_period(database, since, {"suite": suite, **run_values})
     if not names:
         return []
-    query = {"run": {"$in": names}, "posted": {"$gte": since},
-             "status": {"$in": list(FINISHED_STATUSES)}}
     fields = ("run", "job_id", "description", "status", "posted")
-    jobs = database.jobs.find(query, dict.fromkeys(fields, 1),
-                              **database.policy.hint(query, RUN_JOB_ID_INDEX))
+    jobs = database.policy.jobs_of_runs(
+        database.jobs, RUN_JOB_ID_INDEX, names,
+        {"posted": {"$gte": since}, "status": {"$in": list(FINISHED_STATUSES)}},
+        dict.fromkeys(fields, 1))
     by_test = {}
-    for job in jobs.batch_size(BATCH_LIMIT):
+    for job in jobs:
         if isinstance(job.get("description"), str):
             by_test.setdefault(job["description"], []).append(job)
     answer = []

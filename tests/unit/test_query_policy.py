@@ -6,7 +6,7 @@ import pytest
 
 from paddles_mongo.config import ConfigError
 from paddles_mongo.query_policy import (WINDOW_DAYS, MongoDBQueries, SecantusDBQueries,
-                                        choose_policy, sort_here, time_windows)
+                                        choose_policy, satisfies, sort_here, time_windows)
 
 SECANTUS_BUILD_INFO = {"version": "8.2.11", "secantusVersion": "0.7.0b3", "ok": 1.0}
 MONGODB_BUILD_INFO = {"version": "8.0.4", "gitVersion": "bc35ab43", "ok": 1.0}
@@ -60,6 +60,22 @@ def test_sorting_here_orders_as_mongodb_does():
             {"_id": 5, "posted": datetime(2026, 12, 4)}, {"_id": 6, "posted": day, "seq": 2}]
     order = [("posted", -1), ("seq", -1), ("_id", -1)]
     assert [doc["_id"] for doc in sort_here(docs, order)] == [5, 4, 6, 1, 3, 2]
+
+
+@pytest.mark.parametrize("query, matched", [
+    ({"status": "pass"}, True), ({"status": "fail"}, False), ({"branch": None}, True),
+    ({"status": {"$in": ["fail", "pass"]}}, True), ({"status": {"$in": ["fail"]}}, False),
+    ({"posted": {"$gte": datetime(2026, 12, 3)}}, True),
+    ({"posted": {"$gt": datetime(2026, 12, 3)}}, False),
+    ({"posted": {"$gt": datetime(2026, 12, 2), "$lt": datetime(2026, 12, 4)}}, True),
+    ({"posted": {"$lte": datetime(2026, 12, 2)}}, False),
+    ({"started": {"$gte": datetime(2026, 12, 3)}}, False),  # missing: in no range
+    ({"posted": {"$gte": "2026-12-03"}}, False),  # a string never compares with a date
+    ({"status": "pass", "posted": {"$eq": datetime(2026, 12, 3)}}, True),
+    ({"status": "pass", "job_id": "2"}, False)])
+def test_picking_here_matches_as_mongodb_does(query, matched):
+    job = {"status": "pass", "posted": datetime(2026, 12, 3), "job_id": "1"}
+    assert satisfies(job, query) is matched
 
 
 NOW = datetime(2024, 6, 1, 12)

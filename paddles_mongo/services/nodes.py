@@ -206,10 +206,10 @@ def job_stats(database, machine_type, since_days, now):
         for entry in run.get("node_counts") or []:
             count(entry["node"], entry["machine_type"], entry["status"], entry["count"])
     if straddling:
-        query = {"run": {"$in": straddling}, "posted": {"$gte": since}}
-        jobs = database.jobs.find(query, dict.fromkeys(NODE_COUNT_JOB_FIELDS + ("status",), 1),
-                                  **database.policy.hint(query, RUN_JOB_ID_INDEX))
-        for job in jobs.batch_size(BATCH_LIMIT):
+        jobs = database.policy.jobs_of_runs(
+            database.jobs, RUN_JOB_ID_INDEX, straddling, {"posted": {"$gte": since}},
+            dict.fromkeys(NODE_COUNT_JOB_FIELDS + ("status",), 1))
+        for job in jobs:
             for node, job_type, status in node_count_keys(job):
                 count(node, job_type, status, 1)
     return dict(sorted(stats.items(), key=lambda item: (sum(item[1].values()), item[0])))

@@ -72,10 +72,49 @@ def test_sorting_here_orders_as_mongodb_does():
     ({"started": {"$gte": datetime(2026, 12, 3)}}, False),  # missing: in no range
     ({"posted": {"$gte": "2026-12-03"}}, False),  # a string never compares with a date
     ({"status": "pass", "posted": {"$eq": datetime(2026, 12, 3)}}, True),
-    ({"status": "pass", "job_id": "2"}, False)])
+    ({"status": "pass", "job_id": "2"}, False),
+    ({"targets": "smithi001"}, True), ({"targets": ["smithi001", "smithi002"]}, True),
+    ({"targets": {"$gte": "smithi002", "$lt": "smithi003"}}, True),
+    ({"targets": {"$regex": "^mira"}}, False), ({"targets": {"$regex": "^SMITHI",
+                                                              "$options": "i"}}, True),
+    ({"results.pass": {"$gt": 0}}, True), ({"results.fail": {"$gt": 0}}, False),
+    ({"$or": [{"results.fail": {"$gt": 0}}, {"results.pass": {"$gt": 0}}]}, True),
+    ({"$or": [{"results.fail": {"$gt": 0}}, {"status": "fail"}]}, False),
+    ({"$and": [{"status": "pass"}, {"job_id": {"$in": ["1", "3"]}}]}, True),
+    ({"success": 1}, False), ({"results.pass": 2.0}, True),  # a boolean is not a number
+    ({"description": {"$regex": "thrash"}}, False)])  # missing: no pattern matches
 def test_picking_here_matches_as_mongodb_does(query, matched):
-    job = {"status": "pass", "posted": datetime(2026, 12, 3), "job_id": "1"}
+    job = {"status": "pass", "posted": datetime(2026, 12, 3), "job_id": "1", "success": True,
+           "targets": ["smithi001", "smithi002"], "results": {"pass": 2, "fail": 0}}
     assert satisfies(job, query) is matched
+
+
+KEYS = {"branch_suite_scheduled": ("branch", "suite", "scheduled"),
+        "target_nodes_posted": ("target_nodes", "posted", "_id")}
+
+
+@pytest.mark.parametrize("query, index, served, rest", [
+    # all on the index: sent whole, nothing picked here
+    ({"branch": "b", "suite": "s"}, "branch_suite_scheduled", {"branch": "b", "suite": "s"}, {}),
+    # a field off the index, and an `$or`: picked here
+    ({"branch": "b", "machine_type": "m", "$or": [{"results.pass": {"$gt": 0}}]},
+     "branch_suite_scheduled", {"branch": "b"},
+     {"machine_type": "m", "$or": [{"results.pass": {"$gt": 0}}]}),
+    # a prefix: its range sent with an earlier exclusive start, the whole condition checked
+    ({"branch": {"$gte": "ma", "$lt": "mb", "$regex": "^ma"}}, "branch_suite_scheduled",
+     {"branch": {"$gt": "m`", "$lt": "mb"}}, {"branch": {"$gte": "ma", "$lt": "mb",
+                                                         "$regex": "^ma"}}),
+    # the order field is left to the windows
+    ({"target_nodes": "n", "posted": {"$gte": datetime(2026, 1, 1)}, "status": "fail"},
+     "target_nodes_posted", {"target_nodes": "n"}, {"status": "fail"}),
+    # nothing served leads the index, or a condition it cannot check: hinted whole
+    ({"suite": "s"}, "branch_suite_scheduled", None, None),
+    ({"branch": "b", "suite": {"$exists": True}}, "branch_suite_scheduled", None, None),
+    ({"target_nodes": "n", "name": {"$regex": "x", "$options": "s"}}, "target_nodes_posted",
+     None, None)])
+def test_the_local_database_is_sent_what_it_walks_on_the_index(query, index, served, rest):
+    order_field = "posted" if index == "target_nodes_posted" else "scheduled"
+    assert SecantusDBQueries(KEYS).index_part(query, index, order_field) == (served, rest)
 
 
 NOW = datetime(2024, 6, 1, 12)

@@ -63,8 +63,8 @@ def names(client, url):
 FILTERS = [("/runs/branch/main/", {"branch": "main"}),
            ("/runs/branch/squid/suite/fs/", {"branch": "squid", "suite": "fs"}),
            ("/runs/suite/rados/", {"suite": "rados"}),
-           # machine_type is off the index read (branch's): checked on each window's runs
-           ("/runs/branch/reef/machine_type/smithi/", {"branch": "reef"})]
+           # status is off the index read (branch's): checked on each window's runs
+           ("/runs/branch/reef/status/finished%20pass/", {"branch": "reef"})]
 
 
 @pytest.mark.parametrize("path, attributes", FILTERS, ids=[path for path, _ in FILTERS])

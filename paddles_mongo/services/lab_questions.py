@@ -18,7 +18,6 @@ from ..db import (POSTED_ORDER, RUN_JOB_ID_INDEX, RUN_JOBS_ORDER, SCHEDULED_ORDE
 from ..domain.filters import BY_SEGMENT, RunFilter
 from ..domain.lab_questions import (FAILED_STATUSES, FINISHED_STATUSES, compare_jobs,
                                     outcome_flips, test_id)
-from ..query_policy import BATCH_LIMIT
 from . import run_filters
 from .runs import get_run, runs_of_period
 
@@ -46,7 +45,7 @@ def test_history(database, now, suite, description, job_filters, skip, limit):
 
 def _runs_of_period(database, since, run_values):
     """Names of the runs with jobs posted since `since` whose values match `run_values`."""
-    return [run["name"] for run in runs_of_period(database, since, {"name": 1}, run_values)]
+    return [run["name"] for run in runs_of_period(database, since, ("name",), run_values)]
 
 
 def flaky_tests(database, suite, run_values, since, min_jobs, limit):
@@ -128,6 +127,10 @@ def compare_runs(database, run, baseline_name=None):
             "counts": {list_name: len(entries) for list_name, entries in lists.items()}}
 
 
+# What a failure group holds of each job.
+GROUPED_JOB_FIELDS = ("failure_signature", "failure_reason", "run", "description", "posted")
+
+
 def failure_groups(database, since, run_values, limit, per_day_until=None):
     """Failed and dead jobs posted since `since`, by signature, most jobs first. With
     `per_day_until` (a date), each group also has `per_day`: its jobs on each UTC day from
@@ -135,22 +138,29 @@ def failure_groups(database, since, run_values, limit, per_day_until=None):
     match = {"status": {"$in": list(FAILED_STATUSES)}, "posted": {"$gte": since}}
     if run_values:
         match["run"] = {"$in": _runs_of_period(database, since, run_values)}
+    stages = [
+        {"$sort": {"posted": 1, "_id": 1}},
+        {"$group": {"_id": {"$ifNull": ["$failure_signature", ""]},
+                    "example": {"$first": "$failure_reason"}, "jobs": {"$sum": 1},
+                    "runs": {"$addToSet": "$run"}, "tests": {"$addToSet": "$description"},
+                    "first": {"$first": {"posted": "$posted", "_id": "$_id"}},
+                    "last": {"$last": {"posted": "$posted", "_id": "$_id"}},
+                    "last_run": {"$last": "$run"},
+                    **({"posted": {"$push": "$posted"}} if per_day_until else {})}},
+    ]
+
+    def group_of_one(job):
+        """The group `stages` would make of `job` alone."""
+        moment = {"posted": job.get("posted"), "_id": job["_id"]}
+        return {"_id": job.get("failure_signature") or "", "example": job.get("failure_reason"),
+                "jobs": 1, "runs": [job.get("run")], "tests": [job.get("description")],
+                "first": moment, "last": moment, "last_run": job.get("run"),
+                **({"posted": [job.get("posted")]} if per_day_until else {})}
+
     rows = {}
     for part in database.policy.by_value(match, "status"):
-        pipeline = [
-            {"$match": part},
-            {"$sort": {"posted": 1, "_id": 1}},
-            {"$group": {"_id": {"$ifNull": ["$failure_signature", ""]},
-                        "example": {"$first": "$failure_reason"}, "jobs": {"$sum": 1},
-                        "runs": {"$addToSet": "$run"}, "tests": {"$addToSet": "$description"},
-                        "first": {"$first": {"posted": "$posted", "_id": "$_id"}},
-                        "last": {"$last": {"posted": "$posted", "_id": "$_id"}},
-                        "last_run": {"$last": "$run"},
-                        **({"posted": {"$push": "$posted"}} if per_day_until else {})}},
-        ]
-        for row in database.jobs.aggregate(
-                pipeline, allowDiskUse=True, batchSize=BATCH_LIMIT,
-                **database.policy.hint(part, search_index_name("status"))):
+        for row in database.policy.grouped(database.jobs, part, search_index_name("status"),
+                                           stages, GROUPED_JOB_FIELDS, group_of_one):
             _merge_group(rows, row)
     groups = [{"signature": row["_id"], "example": row["example"], "jobs": row["jobs"],
                "runs": len(row["runs"]),
@@ -168,7 +178,8 @@ def _merge_group(rows, row):
     the reads of several statuses make one group, as one read of them all would."""
     known = rows.get(row["_id"])
     if known is None:
-        rows[row["_id"]] = row
+        rows[row["_id"]] = {**row, "runs": set(row["runs"]), "tests": set(row["tests"]),
+                            **({"posted": list(row["posted"])} if "posted" in row else {})}
         return
 
     def moment(end):
@@ -179,10 +190,10 @@ def _merge_group(rows, row):
     if moment(row["last"]) > moment(known["last"]):
         known["last"], known["last_run"] = row["last"], row["last_run"]
     known["jobs"] += row["jobs"]
-    known["runs"] = list(set(known["runs"]) | set(row["runs"]))
-    known["tests"] = [*known["tests"], *row["tests"]]
+    known["runs"].update(row["runs"])
+    known["tests"].update(row["tests"])
     if "posted" in row:
-        known["posted"] = known["posted"] + row["posted"]
+        known["posted"].extend(row["posted"])
 
 
 def _per_day(times, first_day, last_day):
@@ -210,11 +221,11 @@ def trends(database, suite, run_values, days, today):
                                    for field, value in {"suite": suite, **run_values}.items()},
                            scheduled_from=datetime.combine(first_day, time.min))
     query = run_filters.filter_query(run_filter)
-    runs = database.runs.find(query, {"scheduled": 1, "results": 1},
-                              **database.policy.hint(query, run_filters.filter_index(run_filter)))
+    runs = database.policy.matching(database.runs, query, run_filters.filter_index(run_filter),
+                                    ("scheduled", "results"))
     per_day = {first_day + timedelta(days=offset): {"runs": 0, "jobs": 0, "pass": 0, "fail": 0,
                                                    "dead": 0} for offset in range(days)}
-    for run in runs.batch_size(BATCH_LIMIT):
+    for run in runs:
         entry = per_day.get(run["scheduled"].date())
         if entry is None:
             continue  # scheduled after today

@@ -199,7 +199,7 @@ def job_stats(database, machine_type, since_days, now):
             counts = stats.setdefault(node, {})
             counts[status] = counts.get(status, 0) + number
 
-    for run in runs_of_period(database, since, {"name": 1, "jobs_posted": 1, "node_counts": 1}):
+    for run in runs_of_period(database, since, ("name", "jobs_posted", "node_counts")):
         if run["jobs_posted"]["first"] < since:
             straddling.append(run["name"])
             continue

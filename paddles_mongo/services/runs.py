@@ -5,7 +5,6 @@ from pymongo.errors import DuplicateKeyError
 from ..db import JOBS_POSTED_LAST, JOBS_POSTED_LAST_INDEX, POSTED_ORDER
 from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
 from ..exceptions import InvalidInput, NotFound
-from ..query_policy import BATCH_LIMIT
 from ..timeformat import local_to_utc
 from .run_summary import new_run_summary
 
@@ -62,10 +61,8 @@ def latest_runs(database, skip, limit):
     return database.policy.newest_runs(database.runs, POSTED_ORDER, skip, limit)
 
 
-def runs_of_period(database, since, projection, run_values=None):
-    """The runs with jobs posted since `since` (their `jobs_posted` bounds, run_summary.py)
-    whose values match `run_values` ({run field: value}), with `projection`."""
+def runs_of_period(database, since, fields, run_values=None):
+    """The `fields` of the runs with jobs posted since `since` (their `jobs_posted` bounds,
+    run_summary.py) whose values match `run_values` ({run field: value})."""
     query = {JOBS_POSTED_LAST: {"$gte": since}, **(run_values or {})}
-    return database.runs.find(query, projection,
-                              **database.policy.hint(query, JOBS_POSTED_LAST_INDEX)
-                              ).batch_size(BATCH_LIMIT)
+    return database.policy.matching(database.runs, query, JOBS_POSTED_LAST_INDEX, fields)

@@ -6,7 +6,8 @@ import pytest
 
 from paddles_mongo.config import ConfigError
 from paddles_mongo.query_policy import (WINDOW_DAYS, MongoDBQueries, SecantusDBQueries,
-                                        choose_policy, satisfies, sort_here, time_windows)
+                                        choose_policy, projection_of, satisfies,
+                                        sort_here, time_windows)
 
 SECANTUS_BUILD_INFO = {"version": "8.2.11", "secantusVersion": "0.7.0b3", "ok": 1.0}
 MONGODB_BUILD_INFO = {"version": "8.0.4", "gitVersion": "bc35ab43", "ok": 1.0}
@@ -87,6 +88,11 @@ def test_picking_here_matches_as_mongodb_does(query, matched):
     job = {"status": "pass", "posted": datetime(2026, 12, 3), "job_id": "1", "success": True,
            "targets": ["smithi001", "smithi002"], "results": {"pass": 2, "fail": 0}}
     assert satisfies(job, query) is matched
+
+
+def test_a_projection_leaves_out_paths_inside_another():
+    assert projection_of(["name", "jobs_posted", "jobs_posted.last", "results.pass", "jobs"]) == {
+        "name": 1, "jobs_posted": 1, "results.pass": 1, "jobs": 1}
 
 
 KEYS = {"branch_suite_scheduled": ("branch", "suite", "scheduled"),

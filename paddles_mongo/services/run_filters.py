@@ -67,7 +67,7 @@ def filter_values(database, run_filter):
     elif pair is not None and not run_filter.day:
         # The pair's index holds the listed values under the filtered one: a distinct scan on
         # MongoDB (pulpito's suites of a branch).
-        values = database.runs.distinct(field, query, hint=pair.index)
+        values = database.runs.distinct(field, query, **database.policy.hint(query, pair.index))
     else:
         pipeline = [{"$match": query}]
         if listing.array:

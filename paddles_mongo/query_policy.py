@@ -91,12 +91,6 @@ class MongoDBQueries:
         cursor = jobs.find(query, projection, hint=run_index).sort(order)
         return list(cursor.batch_size(BATCH_LIMIT))
 
-    def jobs_of_runs(self, jobs, run_index, runs, query, projection):
-        """The jobs of the runs named `runs` that match `query` (plain conditions on other
-        fields), in no particular order."""
-        cursor = jobs.find({"run": {"$in": runs}, **query}, projection, hint=run_index)
-        return list(cursor.batch_size(BATCH_LIMIT))
-
 
 class SecantusDBQueries(MongoDBQueries):
     name = "secantusdb"
@@ -199,9 +193,16 @@ class SecantusDBQueries(MongoDBQueries):
         """(served, rest): `query` split into the conditions on `index`'s keys its planner
         walks as a range (each an equality or a range, its `$gte` made a `$gt` of an earlier
         value, the order field left to the windows), and the rest, to be checked here (a
-        condition narrowed to serve is checked here whole). served is None where no served
+        condition narrowed to serve is checked here whole); a set of values of the index's
+        first key is served alone, without an order field. served is None where no served
         condition leads the index or `satisfies` cannot decide the rest."""
         keys = self.index_keys.get(index, ())
+        lead = query.get(keys[0]) if keys else None
+        if order_field is None and isinstance(lead, dict) and set(lead) == {"$in"}:
+            # A set of the index's first key it walks only alone (the jobs of a set of runs):
+            # the other conditions are checked here.
+            rest = {field: condition for field, condition in query.items() if field != keys[0]}
+            return ({keys[0]: lead}, rest) if decidable(rest) else (None, None)
         served, rest = {}, {}
         for field, condition in query.items():
             if field == order_field:
@@ -223,10 +224,6 @@ class SecantusDBQueries(MongoDBQueries):
         cursor = jobs.find(run_range, projection).batch_size(BATCH_LIMIT)
         return sort_here([job for job in cursor if satisfies(job, query)], order)
 
-    def jobs_of_runs(self, jobs, run_index, runs, query, projection):
-        projection = {**projection, **dict.fromkeys(query, 1)}
-        cursor = jobs.find({"run": {"$in": runs}}, projection).batch_size(BATCH_LIMIT)
-        return [job for job in cursor if satisfies(job, query)]
 
 
 def range_part(condition):

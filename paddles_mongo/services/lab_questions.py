@@ -55,10 +55,9 @@ def flaky_tests(database, suite, run_values, since, min_jobs, limit):
     if not names:
         return []
     fields = ("run", "job_id", "description", "status", "posted")
-    jobs = database.policy.jobs_of_runs(
-        database.jobs, RUN_JOB_ID_INDEX, names,
-        {"posted": {"$gte": since}, "status": {"$in": list(FINISHED_STATUSES)}},
-        dict.fromkeys(fields, 1))
+    query = {"run": {"$in": names}, "posted": {"$gte": since},
+             "status": {"$in": list(FINISHED_STATUSES)}}
+    jobs = database.policy.matching(database.jobs, query, RUN_JOB_ID_INDEX, fields)
     by_test = {}
     for job in jobs:
         if isinstance(job.get("description"), str):

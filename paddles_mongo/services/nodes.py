@@ -206,9 +206,9 @@ def job_stats(database, machine_type, since_days, now):
         for entry in run.get("node_counts") or []:
             count(entry["node"], entry["machine_type"], entry["status"], entry["count"])
     if straddling:
-        jobs = database.policy.jobs_of_runs(
-            database.jobs, RUN_JOB_ID_INDEX, straddling, {"posted": {"$gte": since}},
-            dict.fromkeys(NODE_COUNT_JOB_FIELDS + ("status",), 1))
+        query = {"run": {"$in": straddling}, "posted": {"$gte": since}}
+        jobs = database.policy.matching(database.jobs, query, RUN_JOB_ID_INDEX,
+                                        NODE_COUNT_JOB_FIELDS + ("status",))
         for job in jobs:
             for node, job_type, status in node_count_keys(job):
                 count(node, job_type, status, 1)

@@ -96,7 +96,9 @@ def test_a_projection_leaves_out_paths_inside_another():
 
 
 KEYS = {"branch_suite_scheduled": ("branch", "suite", "scheduled"),
-        "target_nodes_posted": ("target_nodes", "posted", "_id")}
+        "target_nodes_posted": ("target_nodes", "posted", "_id"),
+        "run_job_id_unique": ("run", "job_id")}
+ORDER_FIELDS = {"branch_suite_scheduled": "scheduled", "target_nodes_posted": "posted"}
 
 
 @pytest.mark.parametrize("query, index, served, rest", [
@@ -113,14 +115,17 @@ KEYS = {"branch_suite_scheduled": ("branch", "suite", "scheduled"),
     # the order field is left to the windows
     ({"target_nodes": "n", "posted": {"$gte": datetime(2026, 1, 1)}, "status": "fail"},
      "target_nodes_posted", {"target_nodes": "n"}, {"status": "fail"}),
+    # a set of the first key, without an order field (the jobs of a set of runs): served alone
+    ({"run": {"$in": ["a", "b"]}, "status": {"$in": ["fail"]}}, "run_job_id_unique",
+     {"run": {"$in": ["a", "b"]}}, {"status": {"$in": ["fail"]}}),
     # nothing served leads the index, or a condition it cannot check: hinted whole
     ({"suite": "s"}, "branch_suite_scheduled", None, None),
     ({"branch": "b", "suite": {"$exists": True}}, "branch_suite_scheduled", None, None),
     ({"target_nodes": "n", "name": {"$regex": "x", "$options": "s"}}, "target_nodes_posted",
      None, None)])
 def test_the_local_database_is_sent_what_it_walks_on_the_index(query, index, served, rest):
-    order_field = "posted" if index == "target_nodes_posted" else "scheduled"
-    assert SecantusDBQueries(KEYS).index_part(query, index, order_field) == (served, rest)
+    assert SecantusDBQueries(KEYS).index_part(query, index, ORDER_FIELDS.get(index)) == (
+        served, rest)
 
 
 NOW = datetime(2024, 6, 1, 12)

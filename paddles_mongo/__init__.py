@@ -7,7 +7,7 @@ from flask_swagger_ui import get_swaggerui_blueprint
 
 from . import ui
 from .api import BLUEPRINTS
-from .api.support import AppState
+from .api.support import AppState, conditional_get
 from .config import load_settings
 from .db import Database
 from .errors import register_error_handlers
@@ -20,7 +20,10 @@ __version__ = "0.1.0"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, OPTIONS",
-    "Access-Control-Allow-Headers": "origin, authorization, accept",
+    "Access-Control-Allow-Headers": "origin, authorization, accept, if-none-match",
+    # What a browser page may read of an answer beyond the simple headers: the tag of a
+    # conditional GET, the next page's cursor.
+    "Access-Control-Expose-Headers": "ETag, Link, X-Next-Cursor",
 }
 
 
@@ -98,6 +101,7 @@ def assemble_app():
         "/docs", "/openapi.json", config={"app_name": "paddles-mongo"}), url_prefix="/docs")
     register_error_handlers(app)
     app.before_request(start_request)
+    app.after_request(conditional_get)
     app.after_request(finish_request)
     app.after_request(add_cors_headers)
     return app

@@ -23,6 +23,7 @@ SCHEDULED_INDEX = "scheduled"
 # Job search (/jobs/) filters, newest posted first.
 JOB_SEARCH_FIELDS = ("status", "sha1", "branch", "user")
 POSTED_ORDER = [("posted", DESCENDING), ("_id", DESCENDING)]
+RUNS_POSTED_INDEX = "posted"  # the newest runs (`/runs/`)
 # A run's jobs, newest posted first; the run numbers its jobs as they are created (`seq`), which
 # orders jobs posted in the same millisecond by different processes.
 RUN_JOBS_ORDER = [("posted", DESCENDING), ("seq", DESCENDING), ("_id", DESCENDING)]
@@ -71,7 +72,7 @@ def search_index_name(field):
 INDEXES = {
     "runs": [
         IndexModel([("name", ASCENDING)], name="name_unique", unique=True),
-        IndexModel(POSTED_ORDER, name="posted"),
+        IndexModel(POSTED_ORDER, name=RUNS_POSTED_INDEX),
         # The run filters (run_dimensions.py): one index per dimension, each also serving the
         # sort by scheduled (the date dimension's own).
         IndexModel(SCHEDULED_ORDER, name=SCHEDULED_INDEX),

@@ -137,9 +137,9 @@ def copy_run(source, database, name, node_names):
     fields[SKIPPED_JOBS] = skipped_results(half_made) if half_made else None
     database.runs.update_one(
         {"name": name},
-        {"$set": fields, "$setOnInsert": {
+        {"$set": fields, "$inc": {"writes": 1}, "$setOnInsert": {
             key: value for key, value in run_service.new_run(name, None, "UTC").items()
-            if key not in fields and key != "name"}},
+            if key not in fields and key not in ("name", "writes")}},
         upsert=True)
     run_summary.refresh_run(database, name)  # `started` stays the source's
     return len(jobs), len(half_made)

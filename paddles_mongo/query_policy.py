@@ -74,16 +74,19 @@ class MongoDBQueries:
         return collection.aggregate([{"$match": match}, *stages], allowDiskUse=True,
                                     batchSize=BATCH_LIMIT, **self.hint(match, index))
 
-    def newest_runs(self, runs, order, skip, limit):
-        """A page of runs in `order` (newest `posted` first)."""
-        cursor = runs.find({}).sort(order).skip(skip).limit(limit)
-        return list(cursor.batch_size(min(limit, BATCH_LIMIT)))
+    def newest_runs(self, runs, order, skip, limit, fields=None):
+        """A page of runs in `order` (newest `posted` first); only their `fields` (and the
+        order's) if given."""
+        cursor = runs.find({}, ordered_projection(fields, order)).sort(order)
+        return list(cursor.skip(skip).limit(limit).batch_size(min(limit, BATCH_LIMIT)))
 
-    def newest(self, collection, query, index, order, skip, limit, now):
+    def newest(self, collection, query, index, order, skip, limit, now, fields=None):
         """A page of the documents matching `query`, newest first by `order` (its first field a
         date: `scheduled` of runs, `posted` of jobs; `query` may hold a range of it), read on
-        `index`. `limit` 0: all of them after the first `skip`."""
-        cursor = collection.find(query, **self.hint(query, index)).sort(order).skip(skip)
+        `index`. `limit` 0: all of them after the first `skip`. `fields`: only those (and the
+        order's) if given."""
+        cursor = collection.find(query, ordered_projection(fields, order),
+                                 **self.hint(query, index)).sort(order).skip(skip)
         return list(cursor.limit(limit).batch_size(min(limit, BATCH_LIMIT) or BATCH_LIMIT))
 
     def run_jobs(self, jobs, run_index, query, projection, order):
@@ -143,9 +146,10 @@ class SecantusDBQueries(MongoDBQueries):
         cursor = cursor.batch_size(BATCH_LIMIT)
         return (document for document in cursor if satisfies(document, rest))
 
-    def newest_runs(self, runs, order, skip, limit):
+    def newest_runs(self, runs, order, skip, limit, fields=None):
         def page(query):
-            cursor = runs.find(query).sort(order).skip(skip).limit(limit)
+            cursor = runs.find(query, ordered_projection(fields, order)).sort(order)
+            cursor = cursor.skip(skip).limit(limit)
             return list(cursor.batch_size(min(limit, BATCH_LIMIT)))
 
         end = skip + limit
@@ -156,9 +160,9 @@ class SecantusDBQueries(MongoDBQueries):
         self.page_floors.remember(end, found, limit)
         return found
 
-    def newest(self, collection, query, index, order, skip, limit, now):
+    def newest(self, collection, query, index, order, skip, limit, now, fields=None):
         if not limit:
-            return super().newest(collection, query, index, order, skip, limit, now)
+            return super().newest(collection, query, index, order, skip, limit, now, fields)
         wanted, found = skip + limit, []
         field = order[0][0]
         # Each window is sent unhinted as the part of the query its planner walks on the
@@ -166,19 +170,24 @@ class SecantusDBQueries(MongoDBQueries):
         # a node's 20 newest jobs of 10,000), the rest picked here from the window's
         # documents; hinted whole only where no such part leads the index.
         served, rest = self.index_part(query, index, field)
+        # The documents are read with what the conditions checked here need, too.
+        projection = None if fields is None else ordered_projection(
+            (*fields, *fields_of(query)), order)
         if served is not None and any(isinstance(part, dict) for part in served.values()):
             # A range leading the index (a sha1 prefix): its planner walks it only alone,
             # so it is read whole, without windows, and the date is checked here.
             if field in query:
                 rest = {**rest, field: query[field]}
-            cursor = collection.find(served).sort(order).batch_size(BATCH_LIMIT)
+            cursor = collection.find(served, projection).sort(order).batch_size(BATCH_LIMIT)
             picked = (document for document in cursor if satisfies(document, rest))
             return list(itertools.islice(picked, skip, wanted))
         for window in time_windows(query.get(field), now):
             if served is None:
-                cursor = collection.find({**query, field: window}, hint=index).sort(order)
+                cursor = collection.find({**query, field: window}, projection,
+                                         hint=index).sort(order)
             else:
-                cursor = collection.find({**served, field: inclusive_start(window)}).sort(order)
+                cursor = collection.find({**served, field: inclusive_start(window)},
+                                         projection).sort(order)
             if rest:
                 found += (document for document in cursor.batch_size(BATCH_LIMIT)
                           if satisfies(document, rest))
@@ -264,6 +273,14 @@ def projection_of(paths):
             if not any(path.startswith(other + ".") for other in paths)}
 
 
+def ordered_projection(fields, order):
+    """A projection of `fields` and of `order`'s fields (a page's position, services/paging.py),
+    or None (whole documents) for None."""
+    if fields is None:
+        return None
+    return projection_of((*fields, *(field for field, _ in order)))
+
+
 def fields_of(query):
     """The fields a query's conditions name, within `$or` and `$and`."""
     for field, condition in query.items():
@@ -340,12 +357,14 @@ def inclusive_start(condition):
 def time_windows(condition, now):
     """Conditions on a date of consecutive windows, newest first, that together cover
     `condition` (a date range: $gt/$gte, $lt/$lte, each optional; None: all time): from
-    WINDOW_DAYS[0] days before `now` on (later dates included), then back to
-    WINDOW_DAYS[1], ... days before `now`, then the rest."""
+    WINDOW_DAYS[0] days before `now` (or before the range's end, if earlier) on (later dates
+    included), then back to WINDOW_DAYS[1], ... days before it, then the rest."""
     condition = dict(condition or {})
     floors = [condition[op] for op in ("$gt", "$gte") if op in condition]
     ceilings = [condition[op] for op in ("$lt", "$lte") if op in condition]
     floor, ceiling = max(floors, default=None), min(ceilings, default=None)
+    if ceiling is not None and ceiling < now:
+        now = ceiling  # the windows reach back from the range's end (a cursor's page)
     upper = None  # the exclusive end of the next window
     for days in (*WINDOW_DAYS, None):
         lower = None if days is None else now - timedelta(days=days)

@@ -2,16 +2,17 @@ from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..exceptions import InvalidInput, NotFound
+from ..exceptions import InvalidInput
 from ..schemas.common import EmptySchema, JobIdSchema
 from ..schemas.jobs import (EXTRA_SELECTABLE_FIELDS, JOB_JSON_FIELDS, JobSchema,
                             job_field_value, job_to_json, stored_fields)
-from ..schemas.queries import JobSearchQuery, RunJobsQuery
+from ..schemas.queries import FieldsQuery, JobSearchQuery, RunJobsQuery
 from ..services import jobs as job_service
+from ..services import paging
 from ..services import runs as run_service
 from ..timeformat import day_start, local_to_utc, utcnow
-from .support import (BAD_JSON, app_state, json_object_body, page_window,
-                      requested_fields, runs_json, same_as_get)
+from .support import (BAD_JSON, app_state, json_object_body, not_modified, page_window, paged,
+                      requested_fields, runs_json, same_as_get, version_tag)
 
 blp = Blueprint("jobs", __name__, description="Jobs: one test execution each, in a run")
 
@@ -28,13 +29,23 @@ def job_request(body):
     return data
 
 
-def projected_jobs(run_name, docs, fields):
+def selected_job_fields(fields):
+    """The job keys `?fields=` names, or None for whole jobs."""
+    return (requested_fields(fields, JOB_SELECTABLE_FIELDS) if fields else None) or None
+
+
+def jobs_json(docs, fields):
+    """Job documents as JSON, or only their keys `fields` (`run`: the job's run, as JSON, read
+    once per run)."""
     state = app_state()
-    run = None
+    if not fields:
+        return [job_to_json(doc, state.settings) for doc in docs]
+    runs = {}
     if "run" in fields:
-        run = runs_json([run_service.get_run(state.database, run_name)], None)[0]
-    return [{name: run if name == "run" else job_field_value(doc, name, state.settings)
-             for name in fields} for doc in docs]
+        runs = {run["name"]: run for run in runs_json(run_service.runs_named(
+            state.database, sorted({doc["run"] for doc in docs})), None)}
+    return [{name: runs.get(doc["run"]) if name == "run"
+             else job_field_value(doc, name, state.settings) for name in fields} for doc in docs]
 
 
 def record_status(write):
@@ -49,16 +60,19 @@ class RunJobs(MethodView):
     @blp.response(200, JobSchema(many=True))
     def get(self, run_name, status="", fields=""):
         """The run's jobs, newest `posted` first, optionally one `status` only, or only the
-        attributes named in `fields`."""
+        attributes named in `fields`. Its ETag is the run's version (known before reading a
+        job)."""
         state = app_state()
-        names = requested_fields(fields, JOB_SELECTABLE_FIELDS) if fields else None
-        if not run_service.run_exists(state.database, run_name):
-            raise NotFound(f"run {run_name} was not found")
+        names = selected_job_fields(fields)
+        run = run_service.get_run(state.database, run_name, {"writes": 1})
+        tag = version_tag("run jobs", run["_id"], run.get("writes"), status, names)
+        if (unchanged := not_modified(tag)) is not None:
+            return unchanged
         docs = job_service.run_jobs(state.database, run_name, status or None,
                                     stored_fields(names) if names else None)
-        if names:
-            return jsonify(projected_jobs(run_name, docs, names))
-        return jsonify([job_to_json(doc, state.settings) for doc in docs])
+        response = jsonify(jobs_json(docs, names))
+        response.set_etag(tag)
+        return response
 
     @blp.doc(**JOB_BODY_DOC)
     @blp.response(200, JobIdSchema)
@@ -78,12 +92,14 @@ class RunJobs(MethodView):
 @blp.route("/runs/<run_name>/jobs/<job_id>/")
 @same_as_get(blp, "post")
 class Job(MethodView):
+    @blp.arguments(FieldsQuery, location="query", as_kwargs=True)
     @blp.response(200, JobSchema)
-    def get(self, run_name, job_id):
-        """One job."""
-        state = app_state()
-        return jsonify(job_to_json(job_service.find_job(state.database, run_name, job_id),
-                                   state.settings))
+    def get(self, run_name, job_id, fields=""):
+        """One job, or only the attributes named in `fields`."""
+        names = selected_job_fields(fields)
+        doc = job_service.find_job(app_state().database, run_name, job_id,
+                                   stored_fields(names) if names else None)
+        return jsonify(jobs_json([doc], names)[0])
 
     @blp.doc(**JOB_BODY_DOC)
     @blp.response(200, EmptySchema)
@@ -106,9 +122,12 @@ class Job(MethodView):
 class JobSearch(MethodView):
     @blp.arguments(JobSearchQuery, location="query", as_kwargs=True)
     @blp.response(200, JobSchema(many=True))
-    def get(self, count=None, page=1, posted_after=None, posted_before=None, **criteria):
-        """Jobs of every run, newest `posted` first (`count` defaults to 10)."""
+    def get(self, count=None, page=1, posted_after=None, posted_before=None, fields="",
+            **criteria):
+        """Jobs of every run, newest `posted` first (`count` defaults to 10), or only the
+        attributes named in `fields`."""
         state = app_state()
+        names = selected_job_fields(fields)
         if count is None:
             count = state.settings.default_jobs_count
         if count == 0:
@@ -118,5 +137,7 @@ class JobSearch(MethodView):
         docs = job_service.search_jobs(
             state.database, utcnow(), skip, limit,
             posted_after=day_start(posted_after, tz) if posted_after else None,
-            posted_before=day_start(posted_before, tz) if posted_before else None, **criteria)
-        return jsonify([job_to_json(doc, state.settings) for doc in docs])
+            posted_before=day_start(posted_before, tz) if posted_before else None,
+            fields=names and stored_fields(names), **criteria)
+        return paged(jsonify(jobs_json(docs, names)),
+                     paging.next_cursor(docs, limit, paging.BY_POSTED))

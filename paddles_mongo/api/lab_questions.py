@@ -11,9 +11,9 @@ from ..schemas.lab_questions import (CompareQuery, ComparisonSchema, FailureGrou
                                      FlakyTestsQuery, TestHistoryQuery, TestJobSchema,
                                      TrendDaySchema, TrendsQuery, failure_group_to_json,
                                      test_job_to_json)
-from ..services import lab_questions
+from ..services import lab_questions, paging
 from ..timeformat import utcnow
-from .support import app_state, page_window
+from .support import app_state, page_window, paged
 
 blp = Blueprint("lab questions", __name__, description=(
     "The lab's questions of its results: test history, flaky tests, run comparisons, "
@@ -30,9 +30,11 @@ def chosen(arguments, names):
     return {name: arguments[name] for name in names if arguments.get(name) is not None}
 
 
-def jobs_json(docs):
+def jobs_page(docs, limit):
+    """A page of jobs (newest `posted` first) as JSON, with the next page's cursor."""
     settings = app_state().settings
-    return jsonify([test_job_to_json(doc, settings) for doc in docs])
+    return paged(jsonify([test_job_to_json(doc, settings) for doc in docs]),
+                 paging.next_cursor(docs, limit, paging.BY_POSTED))
 
 
 @blp.route("/tests/history/")
@@ -44,8 +46,8 @@ class TestHistory(MethodView):
         skip, limit = page_window(arguments["count"], arguments["page"])
         docs = lab_questions.test_history(
             app_state().database, utcnow(), arguments["suite"], arguments["description"],
-            chosen(arguments, JOB_FILTERS), skip, limit)
-        return jobs_json(docs)
+            chosen(arguments, JOB_FILTERS), skip, limit, arguments.get("after"))
+        return jobs_page(docs, limit)
 
 
 @blp.route("/tests/flaky/")
@@ -96,8 +98,8 @@ class FailureJobs(MethodView):
         skip, limit = page_window(arguments["count"], arguments["page"])
         docs = lab_questions.failure_jobs(app_state().database, now, arguments["signature"],
                                           now - timedelta(days=arguments["since_days"]), skip,
-                                          limit)
-        return jobs_json(docs)
+                                          limit, arguments.get("after"))
+        return jobs_page(docs, limit)
 
 
 @blp.route("/trends/")

@@ -6,21 +6,26 @@ from ..domain.nodes import machine_type_list
 from ..exceptions import InvalidInput
 from ..schemas.common import NAMES, NODE_STATUS_COUNTS, STATUS_COUNTS, EmptySchema
 from ..schemas.jobs import JobSchema, job_to_json
-from ..schemas.nodes import (JobStatsQuery, LockManySchema,
+from ..schemas.nodes import (NODE_JSON_FIELDS, JobStatsQuery, LockManySchema,
                              LockSummarySchema, NodeCreateSchema, NodeJobsQuery,
                              NodeJsonSchema, NodeListQuery, NodeSchema, UnlockManySchema,
                              lock_summary, node_to_json)
 from ..services import nodes as node_service
+from ..services import paging
 from ..timeformat import utcnow
-from .support import app_state, json_object_body, page_window, undocumented_route
+from .support import (app_state, json_object_body, page_window, paged, requested_fields,
+                      undocumented_route)
 
 blp = Blueprint("nodes", __name__, url_prefix="/nodes",
                 description="Nodes: test machines, their locks and their job history")
 
 
-def nodes_json(nodes):
-    hosts = node_service.vm_hosts(app_state().database, nodes)
-    return [node_to_json(node, hosts) for node in nodes]
+def nodes_json(nodes, names=None):
+    """Node documents as JSON (their VM hosts nested), or only their keys `names`."""
+    hosts = {}
+    if names is None or "vm_host" in names:
+        hosts = node_service.vm_hosts(app_state().database, nodes)
+    return [node_to_json(node, hosts, names=names) for node in nodes]
 
 
 def only_methods(*methods):
@@ -36,17 +41,20 @@ def only_methods(*methods):
 class Nodes(MethodView):
     @blp.arguments(NodeListQuery, location="query", as_kwargs=True)
     @blp.response(200, NodeJsonSchema(many=True))
-    def get(self, count=0, page=1, machine_type="", **filters):
+    def get(self, count=0, page=1, machine_type="", after=None, fields="", **filters):
         """Nodes in creation order, filtered by any of machine_type (`a|b|c` for several),
         os_type, os_version, locked_by, locked, up; `count` nodes per `page` (count 0: every
-        node)."""
+        node); only the keys named in `fields` if given."""
+        names = (requested_fields(fields, NODE_JSON_FIELDS) if fields else None) or None
         filters = {key: value for key, value in filters.items() if value != ""}
         if machine_type:
             types = machine_type_list(machine_type)
             filters["machine_type"] = types if len(types) > 1 else types[0]
         skip, limit = page_window(count, page) if count else (0, None)
-        nodes = node_service.list_nodes(app_state().database, filters, skip, limit)
-        return jsonify(nodes_json(nodes))
+        nodes = node_service.list_nodes(app_state().database, filters, skip, limit, after,
+                                        names and ("name", *names))
+        return paged(jsonify(nodes_json(nodes, names)),
+                     paging.next_cursor(nodes, limit, paging.BY_CREATION))
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": NodeCreateSchema}}})
     @blp.response(200, EmptySchema)
@@ -151,14 +159,16 @@ def lock_refused(node_name):
 class NodeJobs(MethodView):
     @blp.arguments(NodeJobsQuery, location="query", as_kwargs=True)
     @blp.response(200, JobSchema(many=True))
-    def get(self, node_name, count=0, page=1, **filters):
+    def get(self, node_name, count=0, page=1, after=None, **filters):
         """Jobs that ran on the node, newest `posted` first; `count` 0 means all of them."""
         state = app_state()
         node_service.get_node(state.database, node_name)
         skip, limit = page_window(count, page) if count else (0, None)
         jobs = node_service.node_jobs(state.database, node_name, utcnow(), skip, limit,
-                                      job_name=filters.get("name"), status=filters.get("status"))
-        return jsonify([job_to_json(job, state.settings) for job in jobs])
+                                      job_name=filters.get("name"), status=filters.get("status"),
+                                      after=after)
+        return paged(jsonify([job_to_json(job, state.settings) for job in jobs]),
+                     paging.next_cursor(jobs, limit, paging.BY_POSTED))
 
 
 @blp.route("/<node_name>/job_stats/")

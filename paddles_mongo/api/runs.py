@@ -5,14 +5,14 @@ from flask_smorest import Blueprint
 
 from ..schemas.common import NAMES, EmptySchema
 from ..domain.filters import BY_SEGMENT, parse_filter_path
-from ..schemas.queries import RunFilterQuery, RunListQuery
-from ..schemas.runs import (RUN_SELECTABLE_FIELDS, RunCreateSchema, RunSchema,
-                            RunWithJobsSchema, run_to_json)
-from ..services import run_filters
+from ..schemas.queries import FieldsQuery, RunFilterQuery, RunListQuery
+from ..schemas.runs import (RUN_KEYS, RUN_SELECTABLE_FIELDS, RunCreateSchema, RunSchema,
+                            RunWithJobsSchema, run_stored_fields, run_to_json)
+from ..services import paging, run_filters
 from ..services import runs as run_service
 from ..timeformat import day_start, utcnow
-from .support import (app_state, json_object_body, page_window, requested_fields, run_page_jobs,
-                      runs_json, same_as_get)
+from .support import (app_state, json_object_body, not_modified, page_window, paged,
+                      requested_fields, run_page_jobs, runs_json, same_as_get, version_tag)
 
 blp = Blueprint("runs", __name__, url_prefix="/runs", description="Runs: named batches of jobs")
 
@@ -22,17 +22,19 @@ blp = Blueprint("runs", __name__, url_prefix="/runs", description="Runs: named b
 class Runs(MethodView):
     @blp.arguments(RunListQuery, location="query", as_kwargs=True)
     @blp.response(200, RunSchema(many=True))
-    def get(self, count=None, page=1, fields=""):
+    def get(self, count=None, page=1, fields="", after=None):
         """The latest runs, newest `posted` first (`count` defaults to 25)."""
         state = app_state()
-        names = requested_fields(fields, RUN_SELECTABLE_FIELDS) if fields else None
+        names = selected(fields, RUN_SELECTABLE_FIELDS)
         if count is None:
             count = state.settings.default_latest_runs_count
         if count == 0:
             return jsonify([])
         skip, limit = page_window(count, page)
-        runs = run_service.latest_runs(state.database, skip, limit)
-        return jsonify(runs_json(runs, names))
+        runs = run_service.latest_runs(state.database, skip, limit, utcnow(), after,
+                                       names and run_stored_fields(names))
+        return paged(jsonify(runs_json(runs, names)),
+                     paging.next_cursor(runs, limit, paging.BY_POSTED))
 
     @blp.doc(requestBody={"content": {"application/json": {"schema": RunCreateSchema}}})
     @blp.response(200, EmptySchema)
@@ -45,24 +47,53 @@ class Runs(MethodView):
         return jsonify({})
 
 
+def selected(fields, selectable):
+    """The keys `?fields=` names (of `selectable`), or None for whole runs."""
+    return (requested_fields(fields, selectable) if fields else None) or None
+
+
+def run_version(run, names=None):
+    """The run page's ETag: the run's `writes` counts every change of the run and its jobs
+    (services/run_summary.py), so it is known from the run alone, before any job is read."""
+    return version_tag("run", run["_id"], run.get("writes"), names)
+
+
 @blp.route("/<run_name>/")
 @same_as_get(blp, "post", "put")
 class Run(MethodView):
+    @blp.arguments(FieldsQuery, location="query", as_kwargs=True)
     @blp.response(200, RunWithJobsSchema)
-    def get(self, run_name):
-        """The run with every job embedded (in job_id string order), as pulpito reads it."""
+    def get(self, run_name, fields=""):
+        """The run with every job embedded (in job_id string order), as pulpito reads it; or,
+        with `fields`, only those keys of it (any key of a run, `id`, and `jobs`)."""
         state = app_state()
-        run = run_service.get_run(state.database, run_name)
-        # The run's JSON with the (cached) encoded job list spliced in as its last key.
-        body = (orjson.dumps(run_to_json(run, state.settings))[:-1] + b',"jobs":'
-                + run_page_jobs(run) + b"}")
-        return Response(body, mimetype="application/json")
+        names = selected(fields, (*RUN_KEYS, "jobs"))
+        projection = None
+        if names:
+            projection = dict.fromkeys(("name", "writes", *run_stored_fields(names)), 1)
+            projection.pop("jobs", None)
+        run = run_service.get_run(state.database, run_name, projection)
+        tag = run_version(run, names)
+        if (unchanged := not_modified(tag)) is not None:
+            return unchanged
+        keys = names and [name for name in names if name != "jobs"]
+        body = orjson.dumps(run_to_json(run, state.settings, keys) if keys != [] else {})
+        if names is None or "jobs" in names:
+            # The (cached) encoded job list spliced in as the last key.
+            body = (body[:-1] + (b"," if body != b"{}" else b"") + b'"jobs":'
+                    + run_page_jobs(run) + b"}")
+        response = Response(body, mimetype="application/json")
+        response.set_etag(tag)
+        return response
 
     def head(self, run_name):
-        """200 if the run exists, else 404: teuthology's existence check. One cheap lookup."""
-        if not run_service.run_exists(app_state().database, run_name):
-            return "", 404
-        return "", 200
+        """200 if the run exists, else 404: teuthology's existence check. One cheap lookup;
+        the run page's ETag, and 304 for If-None-Match holding it."""
+        run = run_service.get_run(app_state().database, run_name, {"writes": 1})
+        tag = run_version(run)
+        response = not_modified(tag) or Response(status=200)
+        response.set_etag(tag)
+        return response
 
     @blp.response(200, EmptySchema)
     def delete(self, run_name):
@@ -93,24 +124,29 @@ class RunFilterValues(MethodView):
 class RunFilter(MethodView):
     @blp.arguments(RunFilterQuery, location="query", as_kwargs=True)
     @blp.response(200, RunSchema(many=True))
-    def get(self, dimension, rest="", count=None, page=1, since=None):
+    def get(self, dimension, rest="", count=None, page=1, since=None, after=None, fields=""):
         """Runs matching a chain of filters (`/runs/branch/main/suite/rados/...`), newest
         `scheduled` first; or, when the path ends in a dimension, that dimension's distinct
-        values among the matching runs. `date/from/A/to/B/` is unpaginated."""
+        values among the matching runs (`fields` ignored). `date/from/A/to/B/` is
+        unpaginated."""
         state = app_state()
         segments = [dimension] + [segment for segment in rest.split("/") if segment]
         run_filter = parse_filter_path(segments, state.settings.timezone)
         if run_filter.listing:
             return jsonify(run_filters.filter_values(state.database, run_filter))
+        names = selected(fields, RUN_KEYS)
+        stored = names and run_stored_fields(names)
         if run_filter.date_range:
-            return jsonify(runs_json(run_filters.filtered_runs(state.database, run_filter,
-                                                               utcnow()), None))
+            return jsonify(runs_json(run_filters.filtered_runs(
+                state.database, run_filter, utcnow(), after=after, fields=stored), names))
         if count is None:
             count = state.settings.default_latest_runs_count
         skip, limit = page_window(count, page)
-        docs = run_filters.filtered_runs(state.database, run_filter, utcnow(), skip, limit,
-                                         day_start(since, state.settings.timezone) if since else None)
-        return jsonify(runs_json(docs, None))
+        docs = run_filters.filtered_runs(
+            state.database, run_filter, utcnow(), skip, limit,
+            day_start(since, state.settings.timezone) if since else None, after, stored)
+        return paged(jsonify(runs_json(docs, names)),
+                     paging.next_cursor(docs, limit, paging.BY_SCHEDULED))
 
 
 # The filter routes, two per dimension segment of run_dimensions.py: /runs/sha1/, /runs/date/,

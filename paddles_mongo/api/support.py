@@ -1,12 +1,14 @@
 """What every blueprint needs from a request: the app's state (settings, database, caches), the
-JSON body (parsed whatever the Content-Type says), `count`/`page` paging, `fields` projections
-and run JSON."""
+JSON body (parsed whatever the Content-Type says), `count`/`page` paging and the next page's
+cursor, `fields` projections, run JSON, and conditional GETs (ETags)."""
 import copy
+import hashlib
 import json
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import orjson
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..config import Settings
@@ -63,11 +65,9 @@ def undocumented_route(blueprint, rule, **options):
 
 
 def runs_json(docs, fields):
-    """Run documents as JSON, or `fields` projections of them."""
+    """Run documents as JSON, or only their keys `fields`."""
     settings = app_state().settings
-    if fields:
-        return [{name: run_field_value(doc, name, settings) for name in fields} for doc in docs]
-    return [run_to_json(doc, settings) for doc in docs]
+    return [run_to_json(doc, settings, fields) for doc in docs]
 
 
 def run_page_jobs(run):
@@ -120,6 +120,46 @@ def json_object_body():
 def page_window(count, page):
     """(skip, limit) for 1-based `page` of `count` items."""
     return count * (page - 1), count
+
+
+def paged(response, cursor):
+    """`response`, a page of a list, with `cursor` (services/paging.py: None on the last page)
+    in `X-Next-Cursor` and in the next page's URL in `Link` (rel="next"), the request's
+    parameters kept but `page`."""
+    if cursor is not None:
+        query = [(name, value) for name, value in request.args.items(multi=True)
+                 if name not in ("page", "after")]
+        url = f"{app_state().settings.address}{request.path}?{urlencode([*query, ('after', cursor)])}"
+        response.headers["Link"] = f'<{url}>; rel="next"'
+        response.headers["X-Next-Cursor"] = cursor
+    return response
+
+
+def version_tag(*version):
+    """An ETag made from what versions a resource (a run's `_id` and `writes`, the request's
+    variant of it), known before reading the resource itself."""
+    return hashlib.blake2b(repr(version).encode(), digest_size=16).hexdigest()
+
+
+def not_modified(tag):
+    """The 304 answer to a request whose If-None-Match holds `tag`, else None."""
+    if tag not in request.if_none_match:
+        return None
+    response = Response(status=304)
+    response.set_etag(tag)
+    return response
+
+
+def conditional_get(response):
+    """Every 200 JSON answer to a GET or HEAD carries an ETag: the view's version tag, or else
+    the digest of the body; a request whose If-None-Match holds it answers 304, no body.
+    Event streams and web pages are left alone."""
+    if (request.method in ("GET", "HEAD") and response.status_code == 200
+            and response.mimetype == "application/json" and not response.is_streamed):
+        if response.get_etag()[0] is None:
+            response.add_etag()
+        response.make_conditional(request)
+    return response
 
 
 def requested_fields(text, selectable):

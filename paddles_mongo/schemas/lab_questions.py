@@ -6,7 +6,7 @@ from ..timeformat import format_datetime
 from .common import json_keys
 from .fields import Integer
 from .nodes import MAX_SINCE_DAYS
-from .queries import QuerySchema, count_field, page_field
+from .queries import PagedQuery, QuerySchema, count_field
 
 
 def required_text(name, description):
@@ -27,7 +27,7 @@ class RunValuesQuery(QuerySchema):
     machine_type = fields.String()
 
 
-class TestHistoryQuery(QuerySchema):
+class TestHistoryQuery(PagedQuery):
     suite = required_text("suite", "the test's suite")
     description = required_text("description", "the test's job description, exact")
     branch = fields.String()
@@ -35,7 +35,6 @@ class TestHistoryQuery(QuerySchema):
     os_type = fields.String()
     os_version = fields.String()
     count = count_field("page size; 0 returns every job", load_default=25)
-    page = page_field()
 
 
 class FlakyTestsQuery(RunValuesQuery):
@@ -59,12 +58,11 @@ class FailuresQuery(RunValuesQuery):
     count = count_field("most signatures answered; 0 answers all", load_default=50)
 
 
-class FailureJobsQuery(QuerySchema):
+class FailureJobsQuery(PagedQuery):
     signature = fields.String(required=True, metadata={"description": "a failure signature"},
                               error_messages={"required": "signature is required"})
     since_days = days_field("since_days", 7, "jobs posted in the last N days")
     count = count_field("page size; 0 returns every job", load_default=25)
-    page = page_field()
 
 
 class TrendsQuery(RunValuesQuery):

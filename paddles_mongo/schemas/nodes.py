@@ -6,7 +6,7 @@ from ..exceptions import InvalidInput
 from ..timeformat import format_datetime
 from .common import json_keys
 from .fields import Boolean, BooleanLiteral, Integer, Name, Text, WireDateTime
-from .queries import QuerySchema, count_field, page_field
+from .queries import FieldsQuery, PagedQuery, QuerySchema, count_field
 
 # A century: any longer period is every job anyway, and a bigger one overflows a date.
 MAX_SINCE_DAYS = 36500
@@ -111,7 +111,7 @@ class UnlockManySchema(Schema):
     locked_by = Text(allow_none=True, required=True)
 
 
-class NodeListQuery(QuerySchema):
+class NodeListQuery(PagedQuery, FieldsQuery):
     machine_type = fields.String(metadata={"description": "a type, or `a|b|c` for any of"})
     os_type = fields.String()
     os_version = fields.String()
@@ -119,7 +119,6 @@ class NodeListQuery(QuerySchema):
     locked = BooleanLiteral()
     up = BooleanLiteral()
     count = count_field("at most this many nodes; 0 means every node")
-    page = page_field()
 
 
 class JobStatsQuery(QuerySchema):
@@ -129,23 +128,22 @@ class JobStatsQuery(QuerySchema):
         error=f"since_days must be an integer from 1 to {MAX_SINCE_DAYS}"))
 
 
-class NodeJobsQuery(QuerySchema):
+class NodeJobsQuery(PagedQuery):
     name = fields.String(metadata={"description": "exact job name (the run name)"})
     status = fields.String()
     count = count_field("page size; 0 returns every job", load_default=0)
-    page = page_field()
 
 
 NODE_JSON_FIELDS = json_keys(NodeJsonSchema)
 LOCK_SUMMARY_JSON_FIELDS = json_keys(LockSummarySchema)
 
 
-def node_to_json(node, hosts, seen=()):
+def node_to_json(node, hosts, seen=(), names=None):
     """`hosts`: {name: node} of the VM hosts this node may refer to; each is nested as its full
-    JSON, recursively (a host loop ends where it would repeat)."""
+    JSON, recursively (a host loop ends where it would repeat). `names`: only those keys."""
     body = {}
     seen = (*seen, node["name"])
-    for name in NODE_JSON_FIELDS:
+    for name in names or NODE_JSON_FIELDS:
         value = node.get(name)
         if name == "locked_since":
             value = format_datetime(value)

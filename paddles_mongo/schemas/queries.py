@@ -1,5 +1,5 @@
 """Query-string parameters. Values are always plain strings, never Mongo operators."""
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from ..domain.runs import JOB_STATUSES
 from .fields import Integer
@@ -27,9 +27,22 @@ class QuerySchema(Schema):
         unknown = EXCLUDE
 
 
-class PageQuery(QuerySchema):
-    count = count_field()
+class PagedQuery(QuerySchema):
+    """A list's `page`, or its cursor `after` (services/paging.py); its `count` is its own."""
     page = page_field()
+    after = fields.String(metadata={"description": (
+        "a cursor: the `X-Next-Cursor` header of the previous page (also in its `Link` "
+        "header, rel=\"next\"); this page starts after that page's last item, whatever was "
+        "inserted meanwhile. Not with `page`")})
+
+    @validates_schema
+    def one_way_to_page(self, data, **_kwargs):
+        if data.get("after") is not None and data.get("page", 1) != 1:
+            raise ValidationError("page and after cannot be combined")
+
+
+class PageQuery(PagedQuery):
+    count = count_field()
 
 
 class FieldsQuery(QuerySchema):
@@ -46,12 +59,12 @@ class RunJobsQuery(FieldsQuery):
         ("",) + JOB_STATUSES, error=f"status must be one of {', '.join(JOB_STATUSES)}"))
 
 
-class RunFilterQuery(PageQuery):
+class RunFilterQuery(PageQuery, FieldsQuery):
     since = fields.String(metadata={
         "description": "YYYY-MM-DD, today or yesterday: runs scheduled on or after that day"})
 
 
-class JobSearchQuery(PageQuery):
+class JobSearchQuery(PageQuery, FieldsQuery):
     description = fields.String(metadata={"description": "substring of the description"})
     status = fields.String(validate=validate.OneOf(
         JOB_STATUSES, error=f"status must be one of {', '.join(JOB_STATUSES)}"))

@@ -56,9 +56,22 @@ RUN_JSON_FIELDS = json_keys(RunSchema)
 RESULTS_JSON_FIELDS = json_keys(ResultsSchema)
 FIRST_JOB = ("sha1", "flavor")
 
-# Stored attributes `?fields=` may select (the original's columns, plus href and priority).
+# Stored attributes `?fields=` of `/runs/` may select (the original's columns, plus href and
+# priority).
 RUN_SELECTABLE_FIELDS = ("id", "name", "status", "user", "scheduled", "suite", "branch",
                          "machine_type", "posted", "started", "updated", "href", "priority")
+# What `?fields=` may select where the original had none (a run, the run filters): every key
+# of a run's JSON, and `id`.
+RUN_KEYS = ("id", *RUN_JSON_FIELDS)
+# The stored fields behind each run key that is not one itself.
+STORED_BEHIND_KEY = {"id": ("_id",), "href": ("name",), "results": ("results",),
+                     "jobs_count": ("results",), "sha1": ("results", "sha1"),
+                     "flavor": ("results", "flavor")}
+
+
+def run_stored_fields(names):
+    """The stored fields the run keys `names` are made of (so a projection reads no more)."""
+    return sorted({field for name in names for field in STORED_BEHIND_KEY.get(name, (name,))})
 
 
 def run_href(settings, name):
@@ -70,16 +83,17 @@ def _first_job_value(doc, key):
     return doc.get(key) if doc.get("results", {}).get("total") else NO_JOBS
 
 
-def run_to_json(doc, settings):
-    """The keys of RunSchema. Status and results are those the run keeps from its jobs
-    (services.run_summary.stored_summary), exact after every job write."""
+def run_to_json(doc, settings, names=None):
+    """The keys of RunSchema, or only `names` (of RUN_KEYS). Status and results are those the
+    run keeps from its jobs (services.run_summary.stored_summary), exact after every job
+    write."""
     counts = doc.get("results", {})
     results = {key: counts.get(key, 0) for key in RESULTS_JSON_FIELDS if key not in FIRST_JOB}
     results.update((key, _first_job_value(doc, key)) for key in FIRST_JOB)
     summary = {"results": results, "jobs_count": results["total"], "sha1": results["sha1"],
                "flavor": results["flavor"]}
     return {name: summary[name] if name in summary else run_field_value(doc, name, settings)
-            for name in RUN_JSON_FIELDS}
+            for name in names or RUN_JSON_FIELDS}
 
 
 def run_field_value(doc, name, settings):

@@ -14,7 +14,7 @@ from ..exceptions import InvalidInput, NotFound, Unavailable
 from ..query_policy import BATCH_LIMIT
 from ..storage import encode_keys
 from ..text_search import DESCRIPTION_INDEX, GRAMS_FIELD, search_grams
-from . import creation_order, run_summary, runs
+from . import creation_order, paging, run_summary, runs
 
 JOB_WRITE_ATTEMPTS = 100
 DUPLICATE_KEY = 11000
@@ -173,10 +173,13 @@ SEARCH_INDEX_PREFERENCE = (("sha1", search_index_name("sha1")), (GRAMS_FIELD, DE
 
 
 def search_jobs(database, now, skip, limit, description=None, status=None, sha1=None,
-                branch=None, user=None, posted_after=None, posted_before=None):
+                branch=None, user=None, posted_after=None, posted_before=None, after=None,
+                fields=None):
     """Jobs of every run, newest `posted` first. `sha1` given: `branch` is ignored (as in the
     original). `posted_after`/`posted_before`: datetimes, compared strictly. `description`: a
-    substring, found through the grams index where the server has it (text_search.py)."""
+    substring, found through the grams index where the server has it (text_search.py).
+    `after`: a cursor (paging.py); the page starts after its position. `fields`: only those
+    if given."""
     query = {}
     if description:
         query["description"] = {"$regex": re.escape(description)}
@@ -194,4 +197,5 @@ def search_jobs(database, now, skip, limit, description=None, status=None, sha1=
         query["posted"] = posted
     index = next((index for field, index in SEARCH_INDEX_PREFERENCE if field in query),
                  search_index_name("posted"))
-    return database.policy.newest(database.jobs, query, index, POSTED_ORDER, skip, limit, now)
+    return database.policy.newest(database.jobs, paging.after(query, POSTED_ORDER, after),
+                                  index, POSTED_ORDER, skip, limit, now, fields)

@@ -18,7 +18,7 @@ from ..db import (POSTED_ORDER, RUN_JOB_ID_INDEX, RUN_JOBS_ORDER, SCHEDULED_ORDE
 from ..domain.filters import BY_SEGMENT, RunFilter
 from ..domain.lab_questions import (FAILED_STATUSES, FINISHED_STATUSES, compare_jobs,
                                     outcome_flips, test_id)
-from . import run_filters
+from . import paging, run_filters
 from .runs import get_run, runs_of_period
 
 RATE_DECIMALS = 3
@@ -28,13 +28,15 @@ def _rate(part, whole):
     return round(part / whole, RATE_DECIMALS) if whole else None
 
 
-def test_history(database, now, suite, description, job_filters, skip, limit):
-    """The test's jobs, newest `posted` first; `job_filters`: {field: value} of the job.
+def test_history(database, now, suite, description, job_filters, skip, limit, after=None):
+    """The test's jobs, newest `posted` first; `job_filters`: {field: value} of the job;
+    `after`: a cursor (paging.py), the page starting after its position.
 
     The test id (a hash of suite and description) alone picks the jobs, on its index. Every job
     read up to the page's end is checked to have the description; should two tests ever share
     an id, the page is read again with the description in the query (exact, and slower)."""
-    query = {"test_id": test_id(suite, description), **job_filters}
+    query = paging.after({"test_id": test_id(suite, description), **job_filters},
+                         POSTED_ORDER, after)
     wanted = skip + limit if limit else 0
     jobs = database.policy.newest(database.jobs, query, TEST_INDEX, POSTED_ORDER, 0, wanted, now)
     if any(job.get("description") != description for job in jobs):
@@ -204,10 +206,12 @@ def _per_day(times, first_day, last_day):
     return counts
 
 
-def failure_jobs(database, now, signature, since, skip, limit):
-    """The failed and dead jobs of a signature posted since `since`, newest first."""
-    query = {"failure_signature": signature, "status": {"$in": list(FAILED_STATUSES)},
-             "posted": {"$gte": since}}
+def failure_jobs(database, now, signature, since, skip, limit, after=None):
+    """The failed and dead jobs of a signature posted since `since`, newest first (after the
+    position of cursor `after`, paging.py, if given)."""
+    query = paging.after({"failure_signature": signature,
+                          "status": {"$in": list(FAILED_STATUSES)}, "posted": {"$gte": since}},
+                         POSTED_ORDER, after)
     return database.policy.newest(database.jobs, query, SIGNATURE_INDEX, POSTED_ORDER, skip,
                                   limit, now)
 

@@ -223,7 +223,8 @@ def reparse(database, tz_name, dry_run=False, progress=_none):
             if differing:
                 changes[run["name"]] = differing
                 updates.append(UpdateOne({"_id": run["_id"]},
-                                         {"$set": {k: v[1] for k, v in differing.items()}}))
+                                         {"$set": {k: v[1] for k, v in differing.items()},
+                                          "$inc": {"writes": 1}}))
         if updates and not dry_run:
             database.runs.bulk_write(updates, ordered=False)
         progress(len(batch))

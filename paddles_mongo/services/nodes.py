@@ -17,8 +17,8 @@ from ..db import (CREATION_ORDER, POSTED_ORDER, RUN_JOB_ID_INDEX, SEQ, node_inde
 from ..domain.nodes import check_lock_rules, new_node, plan_node_update
 from ..domain.runs import JOB_STATUSES
 from ..exceptions import InvalidInput, NotFound, Unavailable
-from ..query_policy import BATCH_LIMIT
-from . import maintenance
+from ..query_policy import BATCH_LIMIT, ordered_projection
+from . import maintenance, paging
 from .run_summary import NODE_COUNT_JOB_FIELDS, node_count_keys
 from .runs import runs_of_period
 
@@ -30,13 +30,17 @@ LIST_INDEX_PREFERENCE = ("locked_by", "machine_type", "os_version", "os_type", "
 MAX_HOST_DEPTH = 10
 
 
-def list_nodes(database, filters, skip=0, limit=None):
+def list_nodes(database, filters, skip=0, limit=None, after=None, fields=None):
     """Nodes matching `filters` ({field: value}; machine_type may be a list meaning any of),
-    in creation order, `limit` of them after the first `skip`."""
+    in creation order, `limit` of them after the first `skip` (or after the position of
+    cursor `after`, paging.py); only their `fields` if given."""
     query = {field: {"$in": value} if isinstance(value, list) else value
              for field, value in filters.items()}
-    index = next((node_index_name(f) for f in LIST_INDEX_PREFERENCE if f in query), None)
-    cursor = database.nodes.find(query, **(database.policy.hint(query, index) if index else {}))
+    index = next((node_index_name(f) for f in LIST_INDEX_PREFERENCE if f in query),
+                 None if after is None else node_index_name(SEQ))
+    query = paging.after(query, CREATION_ORDER, after)
+    cursor = database.nodes.find(query, ordered_projection(fields, CREATION_ORDER),
+                                 **(database.policy.hint(query, index) if index else {}))
     cursor = cursor.sort(CREATION_ORDER).skip(skip)
     if limit:
         cursor = cursor.limit(limit)
@@ -215,15 +219,17 @@ def job_stats(database, machine_type, since_days, now):
     return dict(sorted(stats.items(), key=lambda item: (sum(item[1].values()), item[0])))
 
 
-def node_jobs(database, name, now, skip, limit, job_name=None, status=None):
-    """The node's jobs, newest `posted` first, `limit` of them (None: all) after `skip`."""
+def node_jobs(database, name, now, skip, limit, job_name=None, status=None, after=None):
+    """The node's jobs, newest `posted` first, `limit` of them (None: all) after `skip` (or
+    after the position of cursor `after`, paging.py)."""
     query = {"target_nodes": name}
     if job_name:
         query["name"] = job_name
     if status:
         query["status"] = status
-    return database.policy.newest(database.jobs, query, node_jobs_index_name("posted"),
-                                  POSTED_ORDER, skip, limit or 0, now)
+    return database.policy.newest(database.jobs, paging.after(query, POSTED_ORDER, after),
+                                  node_jobs_index_name("posted"), POSTED_ORDER, skip,
+                                  limit or 0, now)
 
 
 def node_job_stats(database, name):

@@ -4,7 +4,8 @@ that serves it (by the most selective dimension), so no filter ever scans a coll
 whatever the planner."""
 from ..db import (QUEUED_RUNS, QUEUED_RUNS_INDEX, SCHEDULED_INDEX, SCHEDULED_ORDER,
                   prefix_condition)
-from ..query_policy import BATCH_LIMIT
+from ..query_policy import BATCH_LIMIT, ordered_projection
+from . import paging
 from ..run_dimensions import DAY, DIMENSION_PAIRS, PREFIX, RUN_DIMENSIONS
 
 
@@ -39,16 +40,19 @@ def filter_index(run_filter):
     return pair.index if pair else best.index
 
 
-def filtered_runs(database, run_filter, now, skip=0, limit=None, since=None):
-    """Matching runs, newest `scheduled` first. `limit` None: all of them."""
+def filtered_runs(database, run_filter, now, skip=0, limit=None, since=None, after=None,
+                  fields=None):
+    """Matching runs, newest `scheduled` first. `limit` None: all of them. `after`: a cursor
+    (paging.py); the page starts after its position. `fields`: only those if given."""
     if run_filter.empty or limit == 0:
         return []
-    query = filter_query(run_filter, since)
+    query = paging.after(filter_query(run_filter, since), SCHEDULED_ORDER, after)
     index = filter_index(run_filter)
     if limit is not None:
         return database.policy.newest(database.runs, query, index, SCHEDULED_ORDER, skip,
-                                      limit, now)
-    return list(database.runs.find(query, **database.policy.hint(query, index))
+                                      limit, now, fields)
+    return list(database.runs.find(query, ordered_projection(fields, SCHEDULED_ORDER),
+                                   **database.policy.hint(query, index))
                 .sort(SCHEDULED_ORDER).batch_size(BATCH_LIMIT))
 
 

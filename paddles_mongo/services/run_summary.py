@@ -266,7 +266,8 @@ def settle_first_job(database, name):
                           first_job_id=first["job_id"])
         if stored == wanted:
             return
-        database.runs.update_one({"_id": run["_id"], **stored}, {"$set": wanted})
+        database.runs.update_one({"_id": run["_id"], **stored},
+                                 {"$set": wanted, "$inc": {"writes": 1}})
     raise Unavailable(f"run {name} is changing too fast to settle; please retry")
 
 
@@ -333,7 +334,7 @@ def new_run_summary():
     """The summary fields of a run without jobs, and its journal."""
     return {
         **stored_summary(None),
-        "writes": 0,  # job writes and maintenance edits: the run page cache's version
+        "writes": 0,  # every change of the run or its jobs: the version of its page (its ETag, the page cache)
         "pending": [],  # job writes begun and not yet counted (see the module docstring)
         "job_seq": 0,  # creations of the run's jobs, in order (ties of `posted`)
     }

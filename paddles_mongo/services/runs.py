@@ -2,10 +2,11 @@
 (results, status, first job, sha1s/flavors) is services/run_summary.py's."""
 from pymongo.errors import DuplicateKeyError
 
-from ..db import JOBS_POSTED_LAST, JOBS_POSTED_LAST_INDEX, POSTED_ORDER
+from ..db import JOBS_POSTED_LAST, JOBS_POSTED_LAST_INDEX, POSTED_ORDER, RUNS_POSTED_INDEX
 from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
 from ..exceptions import InvalidInput, NotFound
 from ..timeformat import local_to_utc
+from . import paging
 from .run_summary import new_run_summary
 
 
@@ -28,6 +29,11 @@ def get_run(database, name, projection=None):
     if run is None:
         raise NotFound(f"run {name} was not found")
     return run
+
+
+def runs_named(database, names):
+    """The runs of `names` (those that exist)."""
+    return list(database.runs.find({"name": {"$in": list(names)}}))
 
 
 def run_exists(database, name):
@@ -56,9 +62,14 @@ def delete_run(database, name):
     database.runs.delete_one({"name": name})
 
 
-def latest_runs(database, skip, limit):
-    """Runs newest `posted` first: one `find` (see query_policy for the local database's)."""
-    return database.policy.newest_runs(database.runs, POSTED_ORDER, skip, limit)
+def latest_runs(database, skip, limit, now=None, after=None, fields=None):
+    """Runs newest `posted` first: one `find` (see query_policy for the local database's);
+    with cursor `after` (paging.py), the `limit` after its position (`skip` 0). `fields`:
+    only those if given."""
+    if after is None:
+        return database.policy.newest_runs(database.runs, POSTED_ORDER, skip, limit, fields)
+    return database.policy.newest(database.runs, paging.after({}, POSTED_ORDER, after),
+                                  RUNS_POSTED_INDEX, POSTED_ORDER, 0, limit, now, fields)
 
 
 def runs_of_period(database, since, fields, run_values=None):

@@ -477,14 +477,6 @@ def test_get_job_of_a_missing_run_is_404(client):
     assert_envelope(client.get(f"/runs/{unique_name()}/jobs/1/"), 404)
 
 
-def test_get_job_ignores_a_fields_parameter(client, run):
-    # clients.md §2.3: "On a single job (R5), paddles ignores `fields`".
-    job_id = post_job(client, run, {"status": "queued"})
-    response = client.get(f"/runs/{run}/jobs/{job_id}?fields=status")
-    assert response.status_code == 200
-    assert list(response.get_json()) == list(JOB_KEYS)
-
-
 def test_job_id_looking_like_an_operator_is_a_plain_value(client, run):
     post_job(client, run, {"job_id": "$gt", "status": "queued"})
     assert get_job(client, run, "$gt")["job_id"] == "$gt"

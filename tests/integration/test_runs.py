@@ -343,14 +343,6 @@ def test_run_embeds_full_job_json(client):
     assert job == get_job(client, name, job_id)
 
 
-def test_run_ignores_a_fields_parameter(client):
-    name = create_run(client, unique_name())
-    post_job(client, name, {"status": "queued"})
-    response = client.get(f"/runs/{name}/?fields=status")
-    assert response.status_code == 200
-    assert list(response.get_json()) == list(RUN_KEYS) + ["jobs"]
-
-
 def test_run_time_fields_are_space_separated(client):
     name = create_run(client, unique_name())
     post_job(client, name, {"status": "running"})

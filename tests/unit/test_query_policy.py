@@ -148,16 +148,22 @@ def test_a_floor_ends_the_windows_at_it():
     assert list(time_windows({"$gte": NOW}, NOW)) == [{"$gte": NOW}]
 
 
-def test_a_ceiling_skips_the_windows_after_it_and_bounds_the_others():
+def test_windows_reach_back_from_a_ceiling_before_now():
+    """A page after a cursor (`posted` at most the cursor's) costs as much at any depth: its
+    windows are as wide as the first page's."""
     ceiling = day(20)
     assert list(time_windows({"$gte": day(200), "$lte": ceiling}, NOW)) == [
-        {"$gte": day(128), "$lt": day(16), "$lte": ceiling},
-        {"$gte": day(200), "$lt": day(128), "$lte": ceiling}]
+        {"$gte": day(22), "$lte": ceiling},
+        {"$gte": day(36), "$lt": day(22), "$lte": ceiling},
+        {"$gte": day(148), "$lt": day(36), "$lte": ceiling},
+        {"$gte": day(200), "$lt": day(148), "$lte": ceiling}]
+    assert list(time_windows({"$lte": NOW + timedelta(days=1)}, NOW))[0] == {
+        "$gte": day(2), "$lte": NOW + timedelta(days=1)}
 
 
 def test_strict_bounds_are_kept_and_narrowed():
     """`/jobs/?posted_after=&posted_before=` compare strictly."""
     assert list(time_windows({"$gt": day(20), "$lt": day(1)}, NOW)) == [
-        {"$gt": day(20), "$gte": day(2), "$lt": day(1)},
-        {"$gt": day(20), "$gte": day(16), "$lt": day(2)},
-        {"$gt": day(20), "$lt": day(16)}]
+        {"$gt": day(20), "$gte": day(3), "$lt": day(1)},
+        {"$gt": day(20), "$gte": day(17), "$lt": day(3)},
+        {"$gt": day(20), "$lt": day(17)}]

@@ -339,3 +339,19 @@ def test_the_suites_of_a_branch_read_an_index_of_the_branch(plans_by_policy):
                 "secantusdb": {"branch_scheduled", "branch_suite_scheduled"}}
     read = indexes_read(plans_by_policy, "/runs/branch/main/suite/")
     assert len(read) == 1 and read <= expected[policy.name], read
+
+
+# Pages after a cursor (services/paging.py) read the index of the list's first page.
+CURSOR_LISTS = ["/runs/?count=2", "/runs/branch/main/?count=2",
+                "/runs/suite/rados/branch/main/?count=1", "/runs/sha1/00/?count=2",
+                "/jobs/?count=2", "/jobs/?status=queued&count=2", f"/jobs/?sha1={SHA}&count=1",
+                "/nodes/?count=2", "/nodes/?machine_type=smithi&count=1",
+                "/nodes/smithi001/jobs/?count=2"]
+
+
+@pytest.mark.parametrize("url", CURSOR_LISTS)
+def test_a_page_after_a_cursor_reads_the_index_of_the_first_page(plans_by_policy, url):
+    client = plans_by_policy[0]
+    first = indexes_read(plans_by_policy, url)
+    cursor = client.get(url).headers["X-Next-Cursor"]
+    assert indexes_read(plans_by_policy, f"{url}&after={cursor}") == first, url

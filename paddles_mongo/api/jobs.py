@@ -11,8 +11,9 @@ from ..services import jobs as job_service
 from ..services import paging
 from ..services import runs as run_service
 from ..timeformat import day_start, local_to_utc, utcnow
-from .support import (BAD_JSON, app_state, json_object_body, not_modified, page_window, paged,
-                      requested_fields, runs_json, same_as_get, version_tag)
+from .support import (BAD_JSON, app_state, json_object_body, lean_read_doc, not_modified,
+                      page_window, paged, requested_fields, runs_json, same_as_get,
+                      version_tag)
 
 blp = Blueprint("jobs", __name__, description="Jobs: one test execution each, in a run")
 
@@ -56,6 +57,7 @@ def record_status(write):
 @blp.route("/runs/<run_name>/jobs/")
 @same_as_get(blp, "put", "delete")
 class RunJobs(MethodView):
+    @lean_read_doc(blp)
     @blp.arguments(RunJobsQuery, location="query", as_kwargs=True)
     @blp.response(200, JobSchema(many=True))
     def get(self, run_name, status="", fields=""):
@@ -92,6 +94,7 @@ class RunJobs(MethodView):
 @blp.route("/runs/<run_name>/jobs/<job_id>/")
 @same_as_get(blp, "post")
 class Job(MethodView):
+    @lean_read_doc(blp)
     @blp.arguments(FieldsQuery, location="query", as_kwargs=True)
     @blp.response(200, JobSchema)
     def get(self, run_name, job_id, fields=""):
@@ -120,6 +123,7 @@ class Job(MethodView):
 
 @blp.route("/jobs/")
 class JobSearch(MethodView):
+    @lean_read_doc(blp, paged=True)
     @blp.arguments(JobSearchQuery, location="query", as_kwargs=True)
     @blp.response(200, JobSchema(many=True))
     def get(self, count=None, page=1, posted_after=None, posted_before=None, fields="",

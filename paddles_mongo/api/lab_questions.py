@@ -13,7 +13,7 @@ from ..schemas.lab_questions import (CompareQuery, ComparisonSchema, FailureGrou
                                      test_job_to_json)
 from ..services import lab_questions, paging
 from ..timeformat import utcnow
-from .support import app_state, page_window, paged
+from .support import app_state, lean_read_doc, page_window, paged
 
 blp = Blueprint("lab questions", __name__, description=(
     "The lab's questions of its results: test history, flaky tests, run comparisons, "
@@ -39,6 +39,7 @@ def jobs_page(docs, limit):
 
 @blp.route("/tests/history/")
 class TestHistory(MethodView):
+    @lean_read_doc(blp, paged=True)
     @blp.arguments(TestHistoryQuery, location="query")
     @blp.response(200, TestJobSchema(many=True))
     def get(self, arguments):
@@ -90,6 +91,7 @@ class Failures(MethodView):
 
 @blp.route("/failures/jobs/")
 class FailureJobs(MethodView):
+    @lean_read_doc(blp, paged=True)
     @blp.arguments(FailureJobsQuery, location="query")
     @blp.response(200, TestJobSchema(many=True))
     def get(self, arguments):

@@ -13,8 +13,8 @@ from ..schemas.nodes import (NODE_JSON_FIELDS, JobStatsQuery, LockManySchema,
 from ..services import nodes as node_service
 from ..services import paging
 from ..timeformat import utcnow
-from .support import (app_state, json_object_body, page_window, paged, requested_fields,
-                      undocumented_route)
+from .support import (app_state, json_object_body, lean_read_doc, page_window, paged,
+                      requested_fields, undocumented_route)
 
 blp = Blueprint("nodes", __name__, url_prefix="/nodes",
                 description="Nodes: test machines, their locks and their job history")
@@ -39,6 +39,7 @@ def only_methods(*methods):
 
 @blp.route("/")
 class Nodes(MethodView):
+    @lean_read_doc(blp, paged=True)
     @blp.arguments(NodeListQuery, location="query", as_kwargs=True)
     @blp.response(200, NodeJsonSchema(many=True))
     def get(self, count=0, page=1, machine_type="", after=None, fields="", **filters):
@@ -157,6 +158,7 @@ def lock_refused(node_name):
 
 @blp.route("/<node_name>/jobs/")
 class NodeJobs(MethodView):
+    @lean_read_doc(blp, paged=True)
     @blp.arguments(NodeJobsQuery, location="query", as_kwargs=True)
     @blp.response(200, JobSchema(many=True))
     def get(self, node_name, count=0, page=1, after=None, **filters):

@@ -11,8 +11,9 @@ from ..schemas.runs import (RUN_KEYS, RUN_SELECTABLE_FIELDS, RunCreateSchema, Ru
 from ..services import paging, run_filters
 from ..services import runs as run_service
 from ..timeformat import day_start, utcnow
-from .support import (app_state, json_object_body, not_modified, page_window, paged,
-                      requested_fields, run_page_jobs, runs_json, same_as_get, version_tag)
+from .support import (app_state, json_object_body, lean_read_doc, not_modified, page_window,
+                      paged, requested_fields, run_page_jobs, runs_json, same_as_get,
+                      version_tag)
 
 blp = Blueprint("runs", __name__, url_prefix="/runs", description="Runs: named batches of jobs")
 
@@ -20,6 +21,7 @@ blp = Blueprint("runs", __name__, url_prefix="/runs", description="Runs: named b
 @blp.route("/")
 @same_as_get(blp, "put", "delete")
 class Runs(MethodView):
+    @lean_read_doc(blp, paged=True)
     @blp.arguments(RunListQuery, location="query", as_kwargs=True)
     @blp.response(200, RunSchema(many=True))
     def get(self, count=None, page=1, fields="", after=None):
@@ -61,6 +63,7 @@ def run_version(run, names=None):
 @blp.route("/<run_name>/")
 @same_as_get(blp, "post", "put")
 class Run(MethodView):
+    @lean_read_doc(blp)
     @blp.arguments(FieldsQuery, location="query", as_kwargs=True)
     @blp.response(200, RunWithJobsSchema)
     def get(self, run_name, fields=""):
@@ -104,6 +107,7 @@ class Run(MethodView):
 
 @blp.route("/queued/")
 class QueuedRuns(MethodView):
+    @lean_read_doc(blp)
     @blp.response(200, RunSchema(many=True))
     def get(self):
         """Runs with at least one queued job, oldest `scheduled` first (pulpito's queue)."""
@@ -111,6 +115,7 @@ class QueuedRuns(MethodView):
 
 
 class RunFilterValues(MethodView):
+    @lean_read_doc(blp)
     @blp.arguments(RunFilterQuery, location="query", as_kwargs=True)
     @blp.response(200, NAMES)
     def get(self, dimension, **_paging):
@@ -122,6 +127,7 @@ class RunFilterValues(MethodView):
 
 
 class RunFilter(MethodView):
+    @lean_read_doc(blp, paged=True)
     @blp.arguments(RunFilterQuery, location="query", as_kwargs=True)
     @blp.response(200, RunSchema(many=True))
     def get(self, dimension, rest="", count=None, page=1, since=None, after=None, fields=""):

@@ -46,6 +46,8 @@ def same_as_get(blueprint, *methods):
                 return self.get(*args, **kwargs)
             # GET's parameters and answer are documented for it too: they are its own.
             answer._apidoc = copy.deepcopy(getattr(view.get, "_apidoc", {}))
+            # but not its conditional answers (lean_read_doc): those are GET's and HEAD's.
+            answer._apidoc.get("manual_doc", {}).pop("responses", None)
             answer = blueprint.doc(summary="Same as GET",
                                    description="Kept from the original's method fallback.")(answer)
             setattr(view, method, answer)
@@ -133,6 +135,26 @@ def paged(response, cursor):
         response.headers["Link"] = f'<{url}>; rel="next"'
         response.headers["X-Next-Cursor"] = cursor
     return response
+
+
+ETAG_HEADER = {"description": "the answer's tag: send it back in If-None-Match to get a 304 "
+                              "while the answer is unchanged",
+               "schema": {"type": "string", "example": '"9f2c41d0b3e87a55c6d1e0f4a7b29c13"'}}
+CURSOR_HEADERS = {
+    "X-Next-Cursor": {"description": "on a full page: the `after` of the next page",
+                      "schema": {"type": "string", "example": "W1sicG9zdGVkIiwiX2lkIl0sW3s..."}},
+    "Link": {"description": "on a full page: the next page's URL, rel=\"next\"",
+             "schema": {"type": "string", "example": '<https://paddles.example.com/runs/'
+                        '?count=25&after=W1sicG9zdGVkIiwiX2lkIl0sW3s...>; rel="next"'}}}
+NOT_MODIFIED = {"description": "Not Modified: If-None-Match holds the answer's ETag (no body)",
+                "headers": {"ETag": ETAG_HEADER}}
+
+
+def lean_read_doc(blueprint, paged=False):
+    """The OpenAPI description of a GET's conditional answers (ETag, 304) and, for a paged
+    list, of its next page's cursor headers."""
+    headers = {"ETag": ETAG_HEADER, **(CURSOR_HEADERS if paged else {})}
+    return blueprint.doc(responses={200: {"headers": headers}, 304: NOT_MODIFIED})
 
 
 def version_tag(*version):

@@ -33,7 +33,7 @@ class PagedQuery(QuerySchema):
     after = fields.String(metadata={"description": (
         "a cursor: the `X-Next-Cursor` header of the previous page (also in its `Link` "
         "header, rel=\"next\"); this page starts after that page's last item, whatever was "
-        "inserted meanwhile. Not with `page`")})
+        "inserted meanwhile. Not with `page`"), "example": "W1sicG9zdGVkIiwiX2lkIl0sW3s..."})
 
     @validates_schema
     def one_way_to_page(self, data, **_kwargs):
@@ -47,7 +47,8 @@ class PageQuery(PagedQuery):
 
 class FieldsQuery(QuerySchema):
     fields = fields.String(load_default="", metadata={
-        "description": "comma-separated stored attributes to return instead of the full object"})
+        "description": "comma-separated keys to return instead of the full object",
+        "example": "name,status"})
 
 
 class RunListQuery(PageQuery, FieldsQuery):

@@ -13,7 +13,7 @@ import requests
 from .lab import Lab
 from .load import load_lab
 from .runner import measure, median_round
-from .scenarios import SCALE_SCENARIOS, SCENARIOS, UI_SCENARIOS, Targets
+from .scenarios import LEAN_SCENARIOS, SCALE_SCENARIOS, SCENARIOS, UI_SCENARIOS, Targets
 
 
 @click.group()
@@ -60,8 +60,10 @@ def run(url, other, scenarios, concurrency, requests_total, seconds, rounds, jso
     targets = Targets(requests.Session(), servers["A"])
     report = {"servers": servers, "concurrency": concurrency, "requests": requests_total,
               "seconds": seconds, "rounds": rounds, "scenarios": {}}
-    # The web pages are paddles-mongo's own: measured alone, never against another server.
-    default = [name for name in SCENARIOS if not (other and name in UI_SCENARIOS)]
+    # The web pages and lean reads are paddles-mongo's own: measured alone, never against
+    # another server.
+    default = [name for name in SCENARIOS
+               if not (other and name in (*UI_SCENARIOS, *LEAN_SCENARIOS))]
     for scenario in scenarios or default:
         measured = {label: [] for label in servers}
         for _ in range(rounds):

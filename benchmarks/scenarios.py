@@ -1,5 +1,5 @@
 """What the benchmark measures: the requests pulpito and teuthology make most, each as a
-scenario that yields requests (method, path, body) to send."""
+scenario that yields requests (method, path, body[, headers]) to send."""
 import itertools
 import uuid
 from urllib.parse import quote, urlencode
@@ -14,6 +14,7 @@ class Targets:
     with the same lab)."""
 
     def __init__(self, session, url):
+        self.session, self.url = session, url
         runs = session.get(f"{url}/runs/", params={"count": 10000}).json()
         self.deep_page = max(2, len(runs) // 25)  # the last full page of 25
         # Runs of the lab (not those the write scenarios make), finished ones for stable pages.
@@ -52,6 +53,38 @@ def filter_values(t):
 
 def run_page_big(t):
     return itertools.repeat(("GET", f"/runs/{q(t.big_run)}/", None))
+
+
+# Lean reads (paddles-mongo only): a 304, a run without its jobs, a page 50 by cursor.
+DEEP_PAGE = 50
+RUN_KEYS_BUT_JOBS = ("name,href,user,status,results,jobs_count,posted,scheduled,started,"
+                     "updated,branch,suite,machine_type,sha1,priority,flavor")
+
+
+def run_page_big_304(t):
+    """A poller of the biggest run's page that has it already: If-None-Match, 304."""
+    path = f"/runs/{q(t.big_run)}/"
+    tag = t.session.get(t.url + path).headers["ETag"]
+    return itertools.repeat(("GET", path, None, {"If-None-Match": tag}))
+
+
+def run_page_no_jobs(t):
+    """The biggest run's page without its jobs (every other key of it)."""
+    return itertools.repeat(("GET", f"/runs/{q(t.big_run)}/?fields={RUN_KEYS_BUT_JOBS}", None))
+
+
+def run_list_page_50(t):
+    return itertools.repeat(("GET", f"/runs/?count=25&page={DEEP_PAGE}", None))
+
+
+def run_list_cursor_50(t):
+    """Page 50 of the run list by cursor: the cursor of page 49 found by walking there."""
+    path = "/runs/?count=25"
+    cursor = None
+    for _page in range(DEEP_PAGE - 1):
+        cursor = t.session.get(t.url + path + (f"&after={cursor}" if cursor else "")).headers[
+            "X-Next-Cursor"]
+    return itertools.repeat(("GET", f"{path}&after={cursor}", None))
 
 
 def run_head(t):
@@ -194,9 +227,13 @@ SCENARIOS = {f.__name__: f for f in (
     one_job, node_jobs, sha1_prefix, job_description, node_job_stats, queued_runs, test_history,
     flaky_tests, run_compare, failures, trends, job_create, job_update, lifecycle,
     ui_runs, ui_run_page_big, ui_job, ui_compare, ui_history, ui_flaky, ui_failures, ui_trends,
-    ui_nodes, ui_node, ui_queue)}
+    ui_nodes, ui_node, ui_queue, run_page_big_304, run_page_no_jobs, run_list_page_50,
+    run_list_cursor_50)}
 # The web pages, measured on paddles-mongo only (the original has none).
 UI_SCENARIOS = tuple(name for name in SCENARIOS if name.startswith("ui_"))
+# Lean reads: paddles-mongo's opt-ins, each measured beside its plain twin (run_page_big,
+# run_list_page_50); the original has none of them.
+LEAN_SCENARIOS = ("run_page_big_304", "run_page_no_jobs", "run_list_cursor_50")
 # What `scale` measures at each size: the pages that must not slow down as the database grows.
 SCALE_SCENARIOS = ("run_list", "filter_route", "filter_values", "run_page_big", "one_job",
                    "node_jobs", "sha1_prefix", "job_description", "queued_runs",

@@ -131,7 +131,8 @@ def paged(response, cursor):
     if cursor is not None:
         query = [(name, value) for name, value in request.args.items(multi=True)
                  if name not in ("page", "after")]
-        url = f"{app_state().settings.address}{request.path}?{urlencode([*query, ('after', cursor)])}"
+        query = urlencode([*query, ("after", cursor)])
+        url = f"{app_state().settings.address}{request.path}?{query}"
         response.headers["Link"] = f'<{url}>; rel="next"'
         response.headers["X-Next-Cursor"] = cursor
     return response

@@ -334,7 +334,9 @@ def new_run_summary():
     """The summary fields of a run without jobs, and its journal."""
     return {
         **stored_summary(None),
-        "writes": 0,  # every change of the run or its jobs: the version of its page (its ETag, the page cache)
+        # Moved by every change of the run or of its jobs: the version of its page (its ETag,
+        # the run page cache).
+        "writes": 0,
         "pending": [],  # job writes begun and not yet counted (see the module docstring)
         "job_seq": 0,  # creations of the run's jobs, in order (ties of `posted`)
     }

@@ -248,14 +248,15 @@ def test_runs_inserted_during_a_walk_are_neither_repeated_nor_make_others_skippe
     assert set(before) <= set(seen), "no run that was there skipped"
 
 
+def token(value):
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+
 @pytest.mark.parametrize("after", [
-    "x", "!!!", base64.urlsafe_b64encode(b"[1, 2]").decode(),
-    base64.urlsafe_b64encode(json.dumps([["posted", "_id"], [1, 2, 3]]).encode()).decode(),
-    base64.urlsafe_b64encode(json.dumps([["posted", "_id"], [{"date": "x"}, None]]).encode()).decode(),
-    base64.urlsafe_b64encode(json.dumps([["posted", "_id"], [{"id": "zz"}, None]]).encode()).decode(),
-    base64.urlsafe_b64encode(json.dumps(
-        [["posted", "_id"], [{"date": 10 ** 30}, None]]).encode()).decode(),
-    "A" * 2000])
+    "x", "!!!", token([1, 2]), token([["posted", "_id"], [1, 2, 3]]),
+    token([["posted", "_id"], [{"date": "x"}, None]]),
+    token([["posted", "_id"], [{"id": "zz"}, None]]),
+    token([["posted", "_id"], [{"date": 10 ** 30}, None]]), "A" * 2000])
 def test_a_malformed_cursor_is_a_400(client, after):
     for url in ("/runs/", "/jobs/", "/nodes/", "/runs/branch/main/"):
         assert_envelope(client.get(f"{url}?after={quote(after)}"), 400)

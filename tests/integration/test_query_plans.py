@@ -153,6 +153,10 @@ ROUTES = [
     # one run: its page and its job list
     f"/runs/{RUN}/", f"/runs/{RUN}/jobs/", f"/runs/{RUN}/jobs/?status=queued",
     f"/runs/{RUN}/jobs/?fields=job_id,status,description", f"/runs/{RUN}/jobs/2/",
+    # fields where the original had none
+    f"/runs/{RUN}/?fields=name,status,results", f"/runs/{RUN}/jobs/2/?fields=status",
+    "/runs/branch/main/suite/rados/?fields=name,status", "/jobs/?status=queued&fields=job_id",
+    "/nodes/?fields=name,locked", "/nodes/?machine_type=smithi&fields=name",
     # the lab's questions
     "/tests/history/?suite=rados&description=rados/thrash/0", f"/runs/{RUN}/compare/",
     f"/runs/{RUN}/compare/?baseline={quote(RUNS[0])}", "/failures/?since_days=30",
@@ -355,3 +359,16 @@ def test_a_page_after_a_cursor_reads_the_index_of_the_first_page(plans_by_policy
     first = indexes_read(plans_by_policy, url)
     cursor = client.get(url).headers["X-Next-Cursor"]
     assert indexes_read(plans_by_policy, f"{url}&after={cursor}") == first, url
+
+
+@pytest.mark.parametrize("url", [f"/runs/{RUN}/", f"/runs/{RUN}/jobs/?status=queued"])
+def test_a_304_reads_the_run_by_its_name_alone(plans_by_policy, url):
+    client, capture, explainer = plans_by_policy
+    tag = client.get(url).headers["ETag"]
+    capture.commands.clear()
+    assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+    command, = capture.commands
+    assert command["find"] == "runs"
+    plans = list(winning_plans(explainer.db.command("explain", explainable(command),
+                                                    verbosity="queryPlanner")))
+    assert {name for plan in plans for name in index_names(plan)} == {"name_unique"}

@@ -33,6 +33,11 @@ An entry left behind is resolved by whoever comes next, from what the database h
   gone: the write happened if the job carries its `write_id` (a creation: the job exists; a
   deletion: it is gone), or if a pending entry names it as `prior`; otherwise it never will.
 Nothing here is per process: any number of workers on any number of hosts may repair at once.
+
+A batch of job writes of one run (counted_job_writes, each job once) takes the same steps for
+all its jobs together, one command each: every entry pushed in one update, the jobs written in
+one bulk write, every entry counted or dropped in one more. An entry is the same as a single
+write's, so whoever comes next resolves it the same way.
 """
 import time
 from collections import Counter
@@ -40,7 +45,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bson import ObjectId
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 
 from ..domain.jobs import RUN_SUMMARY_FIELDS
 from ..domain.runs import (FALLBACK_RUN_STATUS, RESULT_STATUSES, RUN_STATUS_RULES,
@@ -398,6 +403,11 @@ def _finish(database, run_name, entry):
     """Apply `entry`'s change to the run's summary and drop it from `pending`, atomically and
     only while it is pending. A deletion also drops every other deletion of the same job: a
     job document is deleted once, so they all describe the one that happened."""
+    database.runs.update_one(*_finish_update(run_name, entry))
+
+
+def _finish_update(run_name, entry):
+    """The (filter, pipeline update) of the run that _finish sends."""
     update = job_write_update(entry["before"], entry["after"], entry["run_fields"],
                               entry["started"])
     keep = {"$ne": ["$$entry.w", entry["w"]]}
@@ -406,7 +416,7 @@ def _finish(database, run_name, entry):
                                         {"$ne": ["$$entry.job", entry["job"]]}]}]}
     update[0]["$set"]["pending"] = {"$filter": {"input": "$pending", "as": "entry",
                                                 "cond": keep}}
-    database.runs.update_one({"name": run_name, "pending.w": entry["w"]}, update)
+    return {"name": run_name, "pending.w": entry["w"]}, update
 
 
 def _abandon(database, run_name, entry, unless_prior=False):
@@ -416,6 +426,68 @@ def _abandon(database, run_name, entry, unless_prior=False):
     if unless_prior:
         query["pending.prior"] = {"$ne": entry["w"]}
     database.runs.update_one(query, {"$pull": {"pending": {"w": entry["w"]}}})
+
+
+def counted_job_writes(database, run_name, changes, write_jobs, now):
+    """counted_job_write for several jobs of one run (each job once), in a number of commands
+    that does not grow with theirs: journal every change in one update of the run, call
+    `write_jobs(entries, job_seqs)` (the jobs' own conditional writes, each stamping its job
+    with its entry's `w`; job_seqs[i] numbers the run's job creation changes[i], None for
+    other writes), then count those that happened and drop the others in one command.
+
+    write_jobs answers a list: for each change True (it happened), False (it did not) or None
+    (the job no longer carries the entry's `w`). A None is decided from the journal: a write
+    that happened and was overwritten since was counted by the writer that read it, before
+    that writer's own job write, so it happened if its entry is no longer pending. Returns
+    the indexes of the changes that happened, or None when there is no such run (nothing
+    written). An exception from write_jobs leaves the entries for repair_stale_writes."""
+    begun = _begin_many(database, run_name, changes, now)
+    if begun is None:
+        return None
+    entries, job_seqs = begun
+    answers = write_jobs(entries, job_seqs)
+    if None in answers:
+        run = database.runs.find_one({"name": run_name}, {"pending.w": 1}) or {}
+        pending = {entry["w"] for entry in run.get("pending") or []}
+        answers = [entry["w"] not in pending if answer is None else answer
+                   for entry, answer in zip(entries, answers)]
+    counted = [UpdateOne(*_finish_update(run_name, entry))
+               for entry, answer in zip(entries, answers) if answer]
+    dropped = [entry["w"] for entry, answer in zip(entries, answers) if not answer]
+    if dropped:
+        counted.append(UpdateOne({"name": run_name},
+                                 {"$pull": {"pending": {"w": {"$in": dropped}}}}))
+    if counted:
+        database.runs.bulk_write(counted)
+    return {index for index, answer in enumerate(answers) if answer}
+
+
+def _begin_many(database, run_name, changes, now):
+    """_begin for several changes: (entries, job_seqs), or None without such a run."""
+    entries = [change.entry(now) for change in changes]
+    creations = sum(change.op == CREATE for change in changes)
+    update = {"$push": {"pending": {"$each": entries}}}
+    if creations:
+        update["$inc"] = {"job_seq": creations}
+    run = database.runs.find_one_and_update(
+        {"name": run_name}, update, projection={"pending": 1, "job_seq": 1},
+        return_document=ReturnDocument.AFTER)
+    if run is None:
+        return None
+    # As _begin: the job states these writes read came from their `prior` writes, so those
+    # still pending happened; counted before any of these job writes.
+    priors = {change.prior for change in changes if change.prior is not None}
+    unfinished = [entry for entry in run.get("pending") or [] if entry["w"] in priors]
+    if unfinished:
+        database.runs.bulk_write([UpdateOne(*_finish_update(run_name, entry))
+                                  for entry in unfinished])
+    job_seq = (run.get("job_seq") or 0) - creations
+    job_seqs = []
+    for change in changes:
+        if change.op == CREATE:
+            job_seq += 1
+        job_seqs.append(job_seq if change.op == CREATE else None)
+    return entries, job_seqs
 
 
 def _happened(database, run_name, entry):

@@ -451,20 +451,47 @@ def counted_job_writes(database, run_name, changes, write_jobs, now):
         pending = {entry["w"] for entry in run.get("pending") or []}
         answers = [entry["w"] not in pending if answer is None else answer
                    for entry, answer in zip(entries, answers)]
-    counted = [UpdateOne(*_finish_update(run_name, entry))
-               for entry, answer in zip(entries, answers) if answer]
+    counted = [entry for entry, answer in zip(entries, answers) if answer]
     dropped = [entry["w"] for entry, answer in zip(entries, answers) if not answer]
-    if dropped:
-        counted.append(UpdateOne({"name": run_name},
-                                 {"$pull": {"pending": {"w": {"$in": dropped}}}}))
-    if counted:
-        database.runs.bulk_write(counted)
+    if not database.runs.update_one(*_finish_many_update(run_name, entries, counted)
+                                    ).matched_count:
+        # A writer that read one of these jobs counted its entry first: each entry alone.
+        alone = [UpdateOne(*_finish_update(run_name, entry)) for entry in counted]
+        if dropped:
+            alone.append(UpdateOne({"name": run_name},
+                                   {"$pull": {"pending": {"w": {"$in": dropped}}}}))
+        database.runs.bulk_write(alone)
     return {index for index, answer in enumerate(answers) if answer}
+
+
+STATUS_STAGE = {"$set": {"status": STATUS_EXPRESSION}}
+
+
+def _finish_many_update(run_name, entries, counted):
+    """The (filter, pipeline update) of the run that resolves the `entries` _begin_many
+    pushed, matching only while every one of them is pending: does what _finish does for each
+    of `counted` (creations and updates), in their order, and drops the others unapplied. One
+    update rather than one per entry: the local database rewrites the whole run, journal and
+    all, at each."""
+    stages = [{"$set": {"pending": {"$filter": {"input": "$pending", "as": "entry", "cond": {
+        "$ne": ["$$entry.batch", entries[0]["batch"]]}}}}}]
+    for entry in counted:
+        *changes, _status = job_write_update(entry["before"], entry["after"],
+                                             entry["run_fields"], entry["started"])
+        if any("started" in stage["$set"] for stage in changes):
+            # Whether this write makes the run running is judged from the status before it.
+            stages.append(STATUS_STAGE)
+        stages.extend(changes)
+    stages.append(STATUS_STAGE)
+    # Each entry its own condition: the local database matches `$all` of several values of a
+    # field of an array's documents wrongly (never).
+    return {"name": run_name, "$and": [{"pending.w": entry["w"]} for entry in entries]}, stages
 
 
 def _begin_many(database, run_name, changes, now):
     """_begin for several changes: (entries, job_seqs), or None without such a run."""
-    entries = [change.entry(now) for change in changes]
+    batch = ObjectId()  # marks the entries pushed together, resolved together
+    entries = [{**change.entry(now), "batch": batch} for change in changes]
     creations = sum(change.op == CREATE for change in changes)
     update = {"$push": {"pending": {"$each": entries}}}
     if creations:

@@ -325,27 +325,29 @@ def test_a_batch_write_overwritten_before_it_is_counted_is_counted_once(database
 
 
 @pytest.fixture
-def dying_bulk_write(database, monkeypatch):
-    """dying_bulk_write(collection name): its next bulk write dies before it is sent, as when
-    the worker or the database is killed."""
+def dying(database, monkeypatch):
+    """dying(collection name, method): the next call of the method on that collection dies
+    before it is sent, as when the worker or the database is killed. The batch's writes are
+    `bulk_write` of the jobs, then `update_one` of the run, which counts them."""
     collection = type(database.jobs)
-    for_real = collection.bulk_write
     armed = []
+    for method in ("bulk_write", "update_one"):
+        for_real = getattr(collection, method)
 
-    def bulk_write(self, *args, **kwargs):
-        if armed and self.name == armed[0]:
-            armed.clear()
-            raise Died("connection closed")
-        return for_real(self, *args, **kwargs)
+        def call(self, *args, _method=method, _for_real=for_real, **kwargs):
+            if armed and (self.name, _method) == armed[0]:
+                armed.clear()
+                raise Died("connection closed")
+            return _for_real(self, *args, **kwargs)
 
-    monkeypatch.setattr(collection, "bulk_write", bulk_write)
-    return armed.append
+        monkeypatch.setattr(collection, method, call)
+    return lambda name, method: armed.append((name, method))
 
 
 def test_a_batch_that_died_before_counting_is_counted_by_the_repair(database, settings,
-                                                                    dying_bulk_write):
+                                                                    dying):
     post(database, settings, 1, status="queued")
-    dying_bulk_write("runs")
+    dying("runs", "update_one")
     with pytest.raises(Died):
         report(database, settings, job(1, status="running"), job(2, status="pass"))
     assert len(database.runs.find_one({"name": RUN})["pending"]) == 2
@@ -355,11 +357,11 @@ def test_a_batch_that_died_before_counting_is_counted_by_the_repair(database, se
 
 
 def test_the_next_batch_counts_the_writes_a_dead_batch_left(database, settings,
-                                                            dying_bulk_write):
+                                                            dying):
     """teuthology resends a report that failed: the next writes count the lost ones first."""
     post(database, settings, 1, status="queued")
     post(database, settings, 2, status="queued")
-    dying_bulk_write("runs")
+    dying("runs", "update_one")
     with pytest.raises(Died):
         report(database, settings, job(1, status="running"), job(2, status="running"))
     report(database, settings, job(1, status="pass", success=True), job(2, status="dead"))
@@ -369,9 +371,9 @@ def test_the_next_batch_counts_the_writes_a_dead_batch_left(database, settings,
 
 
 def test_a_batch_that_died_before_writing_its_jobs_is_dropped(database, settings,
-                                                              dying_bulk_write):
+                                                              dying):
     post(database, settings, 1, status="queued")
-    dying_bulk_write("jobs")
+    dying("jobs", "bulk_write")
     with pytest.raises(Died):
         report(database, settings, job(1, status="running"), job(2, status="pass"))
     assert run_summary.repair_stale_writes(database, utcnow() + LATER) == 2
@@ -424,7 +426,11 @@ def test_a_job_id_sent_twice_costs_a_second_round(commands_of):
 @COUNTS_COMMANDS
 @pytest.mark.parametrize("query_policy", QUERY_POLICIES)
 def test_new_nodes_of_a_batch_cost_three_commands_whatever_their_number(commands_of):
-    items = [job(n, status="running", targets={f"ubuntu@{HOST.format(n)}": "key"})
-             for n in range(40)]
-    assert commands_of(items)[-3:] == ["update", "findAndModify", "update"]  # made, numbered
-    assert commands_of(items) == ["find", "findAndModify", "update", "update", "update"]
+    def items(first):
+        return [job(n, status="running", targets={f"ubuntu@{HOST.format(n % 40)}": "key"})
+                for n in range(first, first + 40)]
+
+    assert commands_of(items(0))[-3:] == ["update", "findAndModify", "update"]  # made, numbered
+    assert commands_of(items(0)) == ["find", "findAndModify", "update", "update"]  # linked
+    assert commands_of(items(40)) == ["find", "findAndModify", "insert", "update",
+                                      "update"]  # known nodes: looked up, not made

@@ -1,5 +1,5 @@
 import re
-from collections import Counter
+from collections import Counter, namedtuple
 
 from bson import ObjectId
 from pymongo import InsertOne, UpdateOne
@@ -201,6 +201,11 @@ def report_jobs(database, settings, run_name, requests, now):
     return [outcomes[index] for index in range(len(requests))]
 
 
+# A job write of a batch: its JobWrite, the stored job it updates (None: it creates one), the
+# new job's document (None: an update), and the JobChange its run counts.
+PlannedWrite = namedtuple("PlannedWrite", "write current document change")
+
+
 def _write_round(database, settings, run_name, indexed_requests, now):
     """Write the jobs of `indexed_requests` ([(index, request)], of distinct job_ids) together:
     one read of the stored ones, then their writes journalled as one (counted_job_writes), the
@@ -212,7 +217,7 @@ def _write_round(database, settings, run_name, indexed_requests, now):
         database.jobs, RUN_JOB_ID_INDEX, {"run": run_name, "job_id": {"$in": job_ids}},
         UPDATE_READ, JOB_ID_ORDER)}
     suite = run_suite(run_name)
-    plans = []  # (JobWrite, stored job or None, new document or None)
+    plans = []
     for _index, request in indexed_requests:
         current = stored.get(request["job_id"])
         write = plan_job_write(current, request, now, suite)
@@ -220,14 +225,13 @@ def _write_round(database, settings, run_name, indexed_requests, now):
             document, change = _new_job(run_name, write.job_fields.pop("job_id"), write, now)
         else:
             document, change = None, _change_of(run_summary.UPDATE, current, write)
-        plans.append((write, current, document, change))
+        plans.append(PlannedWrite(write, current, document, change))
 
     def write_jobs(entries, job_seqs):
         operations = [
-            InsertOne(_stamped(document, entry["w"], job_seq)) if document is not None
-            else UpdateOne(*_job_update(current, write, entry["w"]))
-            for (write, current, document, _change), entry, job_seq
-            in zip(plans, entries, job_seqs)]
+            InsertOne(_stamped(plan.document, entry["w"], job_seq)) if plan.current is None
+            else UpdateOne(*_job_update(plan.current, plan.write, entry["w"]))
+            for plan, entry, job_seq in zip(plans, entries, job_seqs)]
         try:
             result = database.jobs.bulk_write(operations, ordered=False).bulk_api_result
         except BulkWriteError as error:
@@ -237,19 +241,20 @@ def _write_round(database, settings, run_name, indexed_requests, now):
             result = error.details
         lost = {e["index"] for e in result["writeErrors"]}
         answers = [index not in lost for index in range(len(plans))]
-        updated = [index for index, (_w, current, _d, _c) in enumerate(plans)
-                   if current is not None]
+        updated = [index for index, plan in enumerate(plans) if plan.current is not None]
         if result["nMatched"] < len(updated):
-            # Which updates found their job as read: those it carries the id of.
+            # Some updates found their job changed since it was read: those that happened are
+            # those whose job carries their id (or was written again since: see
+            # counted_job_writes).
             write_ids = {job["_id"]: job.get("write_id") for job in database.jobs.find(
-                {"_id": {"$in": [plans[index][1]["_id"] for index in updated]}},
+                {"_id": {"$in": [plans[index].current["_id"] for index in updated]}},
                 {"write_id": 1})}
             for index in updated:
-                if write_ids.get(plans[index][1]["_id"]) != entries[index]["w"]:
+                if write_ids.get(plans[index].current["_id"]) != entries[index]["w"]:
                     answers[index] = None
         return answers
 
-    changes = [change for _w, _c, _d, change in plans]
+    changes = [plan.change for plan in plans]
     happened = run_summary.counted_job_writes(database, run_name, changes, write_jobs, now)
     if happened is None:
         # The run's first jobs: the run is made now (or by a concurrent request) first.
@@ -259,13 +264,13 @@ def _write_round(database, settings, run_name, indexed_requests, now):
     outcomes = {}
     for position, (index, request) in enumerate(indexed_requests):
         if position in happened:
-            outcomes[index] = plans[position][0]
+            outcomes[index] = plans[position].write
             continue
         try:
             outcomes[index] = update_job(database, run_name, request["job_id"], request, now)
         except PaddlesError as error:
             outcomes[index] = error
-    return outcomes, [plans[position][0] for position in sorted(happened)]
+    return outcomes, [plans[position].write for position in sorted(happened)]
 
 
 def delete_job(database, run_name, job_id, now):

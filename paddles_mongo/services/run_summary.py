@@ -36,8 +36,8 @@ Nothing here is per process: any number of workers on any number of hosts may re
 
 A batch of job writes of one run (counted_job_writes, each job once) takes the same steps for
 all its jobs together, one command each: every entry pushed in one update, the jobs written in
-one bulk write, every entry counted or dropped in one more. An entry is the same as a single
-write's, so whoever comes next resolves it the same way.
+one bulk write, every entry counted or dropped in one more (one per FINISH_GROUP entries). An
+entry is the same as a single write's, so whoever comes next resolves it the same way.
 """
 import time
 from collections import Counter
@@ -451,12 +451,16 @@ def counted_job_writes(database, run_name, changes, write_jobs, now):
         pending = {entry["w"] for entry in run.get("pending") or []}
         answers = [entry["w"] not in pending if answer is None else answer
                    for entry, answer in zip(entries, answers)]
-    counted = [entry for entry, answer in zip(entries, answers) if answer]
-    dropped = [entry["w"] for entry, answer in zip(entries, answers) if not answer]
-    if not database.runs.update_one(*_finish_many_update(run_name, entries, counted)
-                                    ).matched_count:
+    for start in range(0, len(entries), FINISH_GROUP):
+        group = list(zip(entries, answers))[start:start + FINISH_GROUP]
+        counted = [entry for entry, answer in group if answer]
+        if database.runs.update_one(*_finish_many_update(run_name, group[0][0]["group"],
+                                                         [entry for entry, _ in group],
+                                                         counted)).matched_count:
+            continue
         # A writer that read one of these jobs counted its entry first: each entry alone.
         alone = [UpdateOne(*_finish_update(run_name, entry)) for entry in counted]
+        dropped = [entry["w"] for entry, answer in group if not answer]
         if dropped:
             alone.append(UpdateOne({"name": run_name},
                                    {"$pull": {"pending": {"w": {"$in": dropped}}}}))
@@ -465,16 +469,19 @@ def counted_job_writes(database, run_name, changes, write_jobs, now):
 
 
 STATUS_STAGE = {"$set": {"status": STATUS_EXPRESSION}}
+# Entries resolved by one update of the run (_finish_many_update): a write takes at most 3
+# of its pipeline's stages, and MongoDB takes at most 1000 in a pipeline.
+FINISH_GROUP = (1000 - 2) // 3
 
 
-def _finish_many_update(run_name, entries, counted):
-    """The (filter, pipeline update) of the run that resolves the `entries` _begin_many
-    pushed, matching only while every one of them is pending: does what _finish does for each
-    of `counted` (creations and updates), in their order, and drops the others unapplied. One
-    update rather than one per entry: the local database rewrites the whole run, journal and
-    all, at each."""
+def _finish_many_update(run_name, group, entries, counted):
+    """The (filter, pipeline update) of the run that resolves `entries`, the entries of
+    `group` (_begin_many), matching only while every one of them is pending: does what _finish
+    does for each of `counted` (creations and updates), in their order, and drops the others
+    unapplied. One update rather than one per entry: the local database rewrites the whole
+    run, journal and all, at each."""
     stages = [{"$set": {"pending": {"$filter": {"input": "$pending", "as": "entry", "cond": {
-        "$ne": ["$$entry.batch", entries[0]["batch"]]}}}}}]
+        "$ne": ["$$entry.group", group]}}}}}]
     for entry in counted:
         *changes, _status = job_write_update(entry["before"], entry["after"],
                                              entry["run_fields"], entry["started"])
@@ -490,8 +497,10 @@ def _finish_many_update(run_name, entries, counted):
 
 def _begin_many(database, run_name, changes, now):
     """_begin for several changes: (entries, job_seqs), or None without such a run."""
-    batch = ObjectId()  # marks the entries pushed together, resolved together
-    entries = [{**change.entry(now), "batch": batch} for change in changes]
+    # Each FINISH_GROUP entries share a mark: they are resolved together.
+    groups = [ObjectId() for _ in range(0, len(changes), FINISH_GROUP)]
+    entries = [{**change.entry(now), "group": groups[index // FINISH_GROUP]}
+               for index, change in enumerate(changes)]
     creations = sum(change.op == CREATE for change in changes)
     update = {"$push": {"pending": {"$each": entries}}}
     if creations:

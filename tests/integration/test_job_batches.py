@@ -93,7 +93,8 @@ STEPS = [
      job(3, status="waiting"),
      job(4, success=False, sha1="def"),
      job(5, status="running", suite="rbd", branch="main")],
-    [job(1, priority=1, status="pass", success=True),
+    [job(1, priority=1, status="pass", success=True, sha1="later"),
+     job(0, status="queued", sha1="first", flavor="crimson", priority=3),
      job(2, status="queued"),
      job(3, status="running", description="rados/thrash/c", failure_reason="timed out",
          targets={f"ubuntu@{HOST.format(1)}": "key", f"ubuntu@{HOST.format(2)}": "key"}),
@@ -401,17 +402,14 @@ def commands_of(mongo_backend, query_policy):
 @pytest.mark.parametrize("query_policy", QUERY_POLICIES)
 @pytest.mark.parametrize("size", [3, 300, MAX_BATCH_JOBS])
 def test_a_batch_costs_the_same_commands_whatever_its_size(commands_of, size):
-    # The run's update that counts the jobs: one per FINISH_GROUP of them (MongoDB's limit of
-    # stages in a pipeline).
-    counts = ["update"] * -(-size // run_summary.FINISH_GROUP)
     # The run is made with its first jobs: its journal entries are pushed again after it.
     assert commands_of([job(n, status="queued") for n in range(size)]) == [
-        "find", "findAndModify", "insert", "findAndModify", "insert", *counts]
+        "find", "findAndModify", "insert", "findAndModify", "insert", "update"]
     assert commands_of([job(n, status="running") for n in range(size)]) == [
-        "find", "findAndModify", "update", *counts]
+        "find", "findAndModify", "update", "update"]
     half = size // 2
     assert commands_of([job(n, status="pass", success=True) for n in range(half, size + half)]
-                       ) == ["find", "findAndModify", "insert", "update", *counts]
+                       ) == ["find", "findAndModify", "insert", "update", "update"]
 
 
 @COUNTS_COMMANDS
@@ -434,16 +432,3 @@ def test_new_nodes_of_a_batch_cost_three_commands_whatever_their_number(commands
     assert commands_of(items(0)) == ["find", "findAndModify", "update", "update"]  # linked
     assert commands_of(items(40)) == ["find", "findAndModify", "insert", "update",
                                       "update"]  # known nodes: looked up, not made
-
-
-def test_a_group_of_entries_is_counted_within_mongodbs_limit_of_pipeline_stages():
-    """The costliest writes (creations entering running, with counted values) take three
-    stages each: a group's update stays within the 1000 stages MongoDB takes."""
-    now = utcnow()
-    changes = [run_summary.JobChange(
-        run_summary.CREATE, n, after={"job_id": str(n), "status": "running", "sha1": "abc",
-                                      "flavor": "default", "posted": now},
-        run_fields={"updated": now}, started=now) for n in range(run_summary.FINISH_GROUP)]
-    entries = [{**change.entry(now), "group": "g"} for change in changes]
-    _filter, stages = run_summary._finish_many_update(RUN, "g", entries, entries)
-    assert 3 * run_summary.FINISH_GROUP < len(stages) <= 1000

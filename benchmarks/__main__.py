@@ -13,7 +13,7 @@ import requests
 from .lab import Lab
 from .load import load_lab
 from .runner import measure, median_round
-from .scenarios import LEAN_SCENARIOS, SCALE_SCENARIOS, SCENARIOS, UI_SCENARIOS, Targets
+from .scenarios import OWN_SCENARIOS, SCALE_SCENARIOS, SCENARIOS, Targets
 
 
 @click.group()
@@ -30,13 +30,17 @@ def cli():
 @click.option("--concurrency", default=8, show_default=True)
 @click.option("--lifecycle", is_flag=True,
               help="PUT every job running before its result (three requests per job).")
-def load(url, runs, jobs_per_run, seed, concurrency, lifecycle):
-    """Load the lab into the server at URL (a fresh database)."""
+@click.option("--single", is_flag=True,
+              help="Report job by job even to a server that takes batches of jobs.")
+def load(url, runs, jobs_per_run, seed, concurrency, lifecycle, single):
+    """Load the lab into the server at URL (a fresh database): in batches of jobs where the
+    server takes them, else job by job."""
     lab = Lab(seed=seed, runs=runs, jobs_per_run=jobs_per_run)
     total = sum(len(run["jobs"]) for run in lab.runs)
     started = time.perf_counter()
     with click.progressbar(length=total, label=f"{runs} runs, {total} jobs") as bar:
-        load_lab(url, lab, concurrency=concurrency, progress=bar.update, lifecycle=lifecycle)
+        load_lab(url, lab, concurrency=concurrency, progress=bar.update, lifecycle=lifecycle,
+                 batches=False if single else None)
     click.echo(f"loaded {total} jobs in {time.perf_counter() - started:.0f} s")
 
 
@@ -44,7 +48,8 @@ def load(url, runs, jobs_per_run, seed, concurrency, lifecycle):
 @click.argument("url")
 @click.option("--vs", "other", help="A second server, measured alternately with the first.")
 @click.option("--scenario", "scenarios", multiple=True, type=click.Choice(list(SCENARIOS)),
-              help="Scenarios to run (default: all; with --vs, all but the web pages).")
+              help="Scenarios to run (default: all; with --vs, all but the web pages and "
+                   "job_batch_300).")
 @click.option("--concurrency", default=8, show_default=True)
 @click.option("--requests", "requests_total", default=200, show_default=True,
               help="Requests per scenario and round.")
@@ -60,10 +65,9 @@ def run(url, other, scenarios, concurrency, requests_total, seconds, rounds, jso
     targets = Targets(requests.Session(), servers["A"])
     report = {"servers": servers, "concurrency": concurrency, "requests": requests_total,
               "seconds": seconds, "rounds": rounds, "scenarios": {}}
-    # The web pages and lean reads are paddles-mongo's own: measured alone, never against
+    # The web pages, batches and lean reads are paddles-mongo's own: measured alone, never against
     # another server.
-    default = [name for name in SCENARIOS
-               if not (other and name in (*UI_SCENARIOS, *LEAN_SCENARIOS))]
+    default = [name for name in SCENARIOS if not (other and name in OWN_SCENARIOS)]
     for scenario in scenarios or default:
         measured = {label: [] for label in servers}
         for _ in range(rounds):
@@ -148,7 +152,8 @@ def describe(scenario, figures):
         if label in figures:
             f = figures[label]
             parts.append(f"{label}: {f['rps']:8.1f} req/s p50 {f['p50_ms']:8.1f} ms p95 "
-                         f"{f['p95_ms']:8.1f} ms {f['bytes']:>9} B err {f['errors']}")
+                         f"{f['p95_ms']:8.1f} ms {f['bytes']:>9} B err {f['errors']}"
+                         + (f" {f['jobs_per_s']:8.1f} jobs/s" if "jobs_per_s" in f else ""))
     if "ratio_rps" in figures:
         parts.append(f"A/B {figures['ratio_rps']:.2f}x")
     return "  ".join(parts)

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from .scenarios import SCENARIOS, SEQUENTIAL
+from .scenarios import JOBS_PER_REQUEST, SCENARIOS, SEQUENTIAL
 
 
 def percentile(values, fraction):
@@ -62,6 +62,8 @@ def measure(url, scenario, targets, requests_total, concurrency, seconds=None):
     }
     if scenario == "lifecycle":
         figures["lifecycles_per_s"] = round(figures["rps"] / 3, 2)
+    if scenario in JOBS_PER_REQUEST:
+        figures["jobs_per_s"] = round(figures["rps"] * JOBS_PER_REQUEST[scenario], 1)
     return figures
 
 

@@ -197,11 +197,32 @@ def _bench_run():
     return f"bench-{uuid.uuid4().hex[:12]}"
 
 
+def _bench_job(run, n):
+    return {"job_id": str(n), "status": "queued", "description": "bench/create", "name": run}
+
+
 def job_create(t):
     run = _bench_run()
-    return (("POST", f"/runs/{run}/jobs/", {"job_id": str(n), "status": "queued",
-                                            "description": "bench/create", "name": run})
-            for n in itertools.count(1))
+    return (("POST", f"/runs/{run}/jobs/", _bench_job(run, n)) for n in itertools.count(1))
+
+
+BATCH_JOBS = 300  # jobs of a new run, reported by job_batch_300 and job_single_300
+
+
+def job_batch_300(t):
+    """A batch of 300 new jobs, each batch into a new run (as an archive import sends them);
+    paddles-mongo only."""
+    while True:
+        run = _bench_run()
+        yield "POST", f"/runs/{run}/jobs/", [_bench_job(run, n) for n in range(1, BATCH_JOBS + 1)]
+
+
+def job_single_300(t):
+    """The same 300 jobs of each new run as single POSTs: job_batch_300's baseline."""
+    while True:
+        run = _bench_run()
+        for n in range(1, BATCH_JOBS + 1):
+            yield "POST", f"/runs/{run}/jobs/", _bench_job(run, n)
 
 
 def job_update(t):
@@ -226,14 +247,16 @@ SCENARIOS = {f.__name__: f for f in (
     run_list, run_list_deep, filter_route, filter_values, run_page_big, run_head, jobs_fields,
     one_job, node_jobs, sha1_prefix, job_description, node_job_stats, queued_runs, test_history,
     flaky_tests, run_compare, failures, trends, job_create, job_update, lifecycle,
+    job_batch_300, job_single_300,
     ui_runs, ui_run_page_big, ui_job, ui_compare, ui_history, ui_flaky, ui_failures, ui_trends,
     ui_nodes, ui_node, ui_queue, run_page_big_304, run_page_no_jobs, run_list_page_50,
     run_list_cursor_50)}
-# The web pages, measured on paddles-mongo only (the original has none).
-UI_SCENARIOS = tuple(name for name in SCENARIOS if name.startswith("ui_"))
-# Lean reads: paddles-mongo's opt-ins, each measured beside its plain twin (run_page_big,
-# run_list_page_50); the original has none of them.
-LEAN_SCENARIOS = ("run_page_big_304", "run_page_no_jobs", "run_list_cursor_50")
+# Measured on paddles-mongo only (the original has none of them): the web pages, the batches
+# of jobs, and the lean reads (each beside its plain twin: run_page_big, run_list_page_50).
+OWN_SCENARIOS = (*(name for name in SCENARIOS if name.startswith("ui_")), "job_batch_300",
+                 "run_page_big_304", "run_page_no_jobs", "run_list_cursor_50")
+# Jobs each request of a scenario writes, where it writes some: its jobs/s.
+JOBS_PER_REQUEST = {"job_create": 1, "job_batch_300": BATCH_JOBS, "job_single_300": 1}
 # What `scale` measures at each size: the pages that must not slow down as the database grows.
 SCALE_SCENARIOS = ("run_list", "filter_route", "filter_values", "run_page_big", "one_job",
                    "node_jobs", "sha1_prefix", "job_description", "queued_runs",

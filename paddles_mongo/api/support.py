@@ -98,9 +98,9 @@ def request_body():
     return raw
 
 
-def json_object_body():
-    """The request body as a JSON object. teuthology's lock client sends JSON without a
-    Content-Type, so the header is not consulted."""
+def json_body():
+    """The request body as JSON, of any type (not null). teuthology's lock client sends JSON
+    without a Content-Type, so the header is not consulted."""
     raw = request_body()
     try:
         body = json.loads(raw) if raw.strip() else None
@@ -110,6 +110,11 @@ def json_object_body():
         raise InvalidInput(BAD_JSON) from None
     if body is None:
         raise InvalidInput(BAD_JSON)
+    return body
+
+
+def json_object(body):
+    """`body` (from json_body) if it is a JSON object MongoDB can store."""
     if not isinstance(body, dict):
         raise InvalidInput("JSON body must be an object")
     try:
@@ -117,6 +122,11 @@ def json_object_body():
     except UnstorableValue as error:
         raise InvalidInput(str(error)) from None
     return body
+
+
+def json_object_body():
+    """The request body as a JSON object MongoDB can store."""
+    return json_object(json_body())
 
 
 def page_window(count, page):

@@ -60,6 +60,16 @@ JobSchema = JobBodySchema.from_dict({
                                        "nullable": True}),
 }, name="JobSchema")
 
+class JobOutcomeSchema(Schema):
+    """What became of one job of a batch (POST /runs/{run}/jobs/ with an array)."""
+    job_id = fields.String(allow_none=True, metadata={
+        "description": "the item's job_id (null if it has none that is valid)"})
+    status = fields.Integer(metadata={
+        "description": "200: written; 400: refused (nothing written); 404 or 503 only if a "
+                       "concurrent deletion or endless contention defeated its write"})
+    message = fields.String(metadata={"description": "why it was refused; absent on 200"})
+
+
 # Stored attributes `?fields=` may name beyond the JSON keys: columns the original had but never
 # filled from requests (always null here), and the computed ones.
 EXTRA_SELECTABLE_FIELDS = ("id", "run_id", "repo", "teuthology_sha1", "sleep_before_teardown",

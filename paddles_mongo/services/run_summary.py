@@ -33,6 +33,12 @@ An entry left behind is resolved by whoever comes next, from what the database h
   gone: the write happened if the job carries its `write_id` (a creation: the job exists; a
   deletion: it is gone), or if a pending entry names it as `prior`; otherwise it never will.
 Nothing here is per process: any number of workers on any number of hosts may repair at once.
+
+A batch of job writes of one run (counted_job_writes, each job once) takes the same steps for
+all its jobs together, one command each: every entry pushed in one update, the jobs written in
+one bulk write, every entry counted (their changes summed: job_writes_update) or dropped in
+one more. An entry is the same as a single write's, so whoever comes next resolves it the
+same way.
 """
 import time
 from collections import Counter
@@ -40,7 +46,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bson import ObjectId
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 
 from ..domain.jobs import RUN_SUMMARY_FIELDS
 from ..domain.runs import (FALLBACK_RUN_STATUS, RESULT_STATUSES, RUN_STATUS_RULES,
@@ -188,57 +194,88 @@ def job_write_update(before, after, fields, job_started=None):
     """The pipeline update of a run for one job write: `before` and `after` are the job's
     SUMMARY_JOB_FIELDS before and after it (None: created, deleted), `fields` are $set as
     given, `job_started` becomes the run's `started` if this write makes the run running."""
+    return job_writes_update([(before, after, fields, job_started)])
+
+
+def job_writes_update(writes):
+    """The pipeline update of a run for writes of distinct jobs applied together, as
+    job_write_update's arguments, in order: counts move by their sum, the later write's
+    `fields` win, the first job is the one first in job_id order of the run's and the new
+    jobs, and the run's `started` becomes that of the first job in order that enters running,
+    if they make the run running (it was not, and is after them)."""
     counts = Counter()
-    if before is not None:
-        counts["total"] -= 1
-        counts[result_key(before.get("status"))] -= 1
-    if after is not None:
-        counts["total"] += 1
-        counts[result_key(after.get("status"))] += 1
+    value_steps = {job_field: Counter() for job_field in COUNTED_VALUES}
+    node_steps = Counter()
+    run_fields = {}
+    posted = []
+    creations, first_changes, starts = [], [], []
+    for before, after, fields, job_started in writes:
+        if before is not None:
+            counts["total"] -= 1
+            counts[result_key(before.get("status"))] -= 1
+        if after is not None:
+            counts["total"] += 1
+            counts[result_key(after.get("status"))] += 1
+        run_fields.update(fields)
+        for job_field in COUNTED_VALUES:
+            added, removed = _counted_value(after, job_field), _counted_value(before, job_field)
+            if added != removed:
+                value_steps[job_field].update(_steps([(removed,)] if removed is not None else [],
+                                                     [(added,)] if added is not None else []))
+        node_steps.update(_steps(node_count_keys(before), node_count_keys(after)))
+        if after is not None and before is None:
+            creations.append(after)
+            if isinstance(after.get("posted"), datetime):
+                posted.append(after["posted"])
+        elif after is not None and any(before.get(f) != after.get(f)
+                                       for f in FIRST_JOB_FIELDS[1:]):
+            first_changes.append(after)
+        if (job_started is not None and after is not None and after.get("status") == "running"
+                and (before or {}).get("status") != "running"):
+            starts.append(job_started)
     counts.pop(None, None)
-    changes = {"writes": {"$add": [{"$ifNull": ["$writes", 0]}, 1]},
-               **{name: _literal(value) for name, value in fields.items()}}
+    changes = {"writes": {"$add": [{"$ifNull": ["$writes", 0]}, len(writes)]},
+               **{name: _literal(value) for name, value in run_fields.items()}}
     changes.update({f"results.{key}": {"$add": [{"$ifNull": [f"$results.{key}", 0]}, step]}
                     for key, step in counts.items() if step})
     derived = {}
     for job_field, (counts_field, values_field) in COUNTED_VALUES.items():
-        added, removed = _counted_value(after, job_field), _counted_value(before, job_field)
-        if added != removed:
-            steps = _steps([(removed,)] if removed is not None else [],
-                           [(added,)] if added is not None else [])
+        steps = {key: step for key, step in value_steps[job_field].items() if step}
+        if steps:
             changes[counts_field] = _counts_expression(counts_field, ("value",), steps)
             derived[values_field] = {"$map": {"input": f"${counts_field}", "as": "entry",
                                               "in": "$$entry.value"}}
-    node_steps = _steps(node_count_keys(before), node_count_keys(after))
+    node_steps = {key: step for key, step in node_steps.items() if step}
     if node_steps:
         changes["node_counts"] = _counts_expression("node_counts", NODE_COUNT_KEY, node_steps)
-    posted = (after or {}).get("posted")
-    if before is None and isinstance(posted, datetime):
+    if posted:
+        first, last = _literal(min(posted)), _literal(max(posted))
         changes["jobs_posted"] = {
-            "first": {"$min": [{"$ifNull": ["$jobs_posted.first", _literal(posted)]},
-                               _literal(posted)]},
-            "last": {"$max": [{"$ifNull": ["$jobs_posted.last", _literal(posted)]},
-                              _literal(posted)]}}
-    if after is not None:
-        job_id = _literal(after["job_id"])
-        if before is None:  # a new job is first if its job_id sorts before the first's
-            first = {"$or": [{"$eq": [{"$ifNull": ["$first_job_id", None]}, None]},
-                             {"$lt": [job_id, "$first_job_id"]}]}
-        else:
-            first = {"$eq": ["$first_job_id", job_id]}
-        if before is None or any(before.get(f) != after.get(f) for f in FIRST_JOB_FIELDS[1:]):
-            changes.update({field: {"$cond": [first, _literal(after.get(field)), f"${field}"]}
-                            for field in FIRST_JOB_FIELDS[1:]})
-            changes["first_job_id"] = {"$cond": [first, job_id, "$first_job_id"]}
-    if (job_started is not None and after is not None and after.get("status") == "running"
-            and (before or {}).get("status") != "running"):
+            "first": {"$min": [{"$ifNull": ["$jobs_posted.first", first]}, first]},
+            "last": {"$max": [{"$ifNull": ["$jobs_posted.last", last]}, last]}}
+    # The new jobs can only make the one first in job_id order the run's first; a job whose
+    # first-job fields changed gives them to the run if it is the run's first.
+    branches = []
+    if creations:
+        new_first = min(creations, key=lambda job: job["job_id"])
+        job_id = _literal(new_first["job_id"])
+        becomes_first = {"$or": [{"$eq": [{"$ifNull": ["$first_job_id", None]}, None]},
+                                 {"$lt": [job_id, "$first_job_id"]}]}
+        branches.append((becomes_first, new_first))
+        changes["first_job_id"] = {"$cond": [becomes_first, job_id, "$first_job_id"]}
+    branches += [({"$eq": ["$first_job_id", _literal(job["job_id"])]}, job)
+                 for job in first_changes]
+    for field in FIRST_JOB_FIELDS[1:] if branches else ():
+        changes[field] = {"$switch": {
+            "branches": [{"case": case, "then": _literal(job.get(field))}
+                         for case, job in branches], "default": f"${field}"}}
+    if starts:
         # The run starts when the job that made it run did.
         derived["started"] = {"$cond": [
             {"$and": [{"$eq": [STATUS_EXPRESSION, "running"]}, {"$ne": ["$status", "running"]}]},
-            _literal(job_started), "$started"]}
+            _literal(starts[0]), "$started"]}
     return [{"$set": changes}, *([{"$set": derived}] if derived else []),
             {"$set": {"status": STATUS_EXPRESSION}}]
-
 
 
 def summary_job_fields(job):
@@ -401,6 +438,11 @@ def _finish(database, run_name, entry):
     """Apply `entry`'s change to the run's summary and drop it from `pending`, atomically and
     only while it is pending. A deletion also drops every other deletion of the same job: a
     job document is deleted once, so they all describe the one that happened."""
+    database.runs.update_one(*_finish_update(run_name, entry))
+
+
+def _finish_update(run_name, entry):
+    """The (filter, pipeline update) of the run that _finish sends."""
     update = job_write_update(entry["before"], entry["after"], entry["run_fields"],
                               entry["started"])
     keep = {"$ne": ["$$entry.w", entry["w"]]}
@@ -409,7 +451,7 @@ def _finish(database, run_name, entry):
                                         {"$ne": ["$$entry.job", entry["job"]]}]}]}
     update[0]["$set"]["pending"] = {"$filter": {"input": "$pending", "as": "entry",
                                                 "cond": keep}}
-    database.runs.update_one({"name": run_name, "pending.w": entry["w"]}, update)
+    return {"name": run_name, "pending.w": entry["w"]}, update
 
 
 def _abandon(database, run_name, entry, unless_prior=False):
@@ -419,6 +461,85 @@ def _abandon(database, run_name, entry, unless_prior=False):
     if unless_prior:
         query["pending.prior"] = {"$ne": entry["w"]}
     database.runs.update_one(query, {"$pull": {"pending": {"w": entry["w"]}}})
+
+
+def counted_job_writes(database, run_name, changes, write_jobs, now):
+    """counted_job_write for several jobs of one run (each job once), in a number of commands
+    that does not grow with theirs: journal every change in one update of the run, call
+    `write_jobs(entries, job_seqs)` (the jobs' own conditional writes, each stamping its job
+    with its entry's `w`; job_seqs[i] numbers the run's job creation changes[i], None for
+    other writes), then count those that happened and drop the others in one command.
+
+    write_jobs answers a list: for each change True (it happened), False (it did not) or None
+    (the job no longer carries the entry's `w`). A None is decided from the journal: a write
+    that happened and was overwritten since was counted by the writer that read it, before
+    that writer's own job write, so it happened if its entry is no longer pending. Returns
+    the indexes of the changes that happened, or None when there is no such run (nothing
+    written). An exception from write_jobs leaves the entries for repair_stale_writes."""
+    begun = _begin_many(database, run_name, changes, now)
+    if begun is None:
+        return None
+    entries, job_seqs = begun
+    answers = write_jobs(entries, job_seqs)
+    if None in answers:
+        run = database.runs.find_one({"name": run_name}, {"pending.w": 1}) or {}
+        pending = {entry["w"] for entry in run.get("pending") or []}
+        answers = [entry["w"] not in pending if answer is None else answer
+                   for entry, answer in zip(entries, answers)]
+    counted = [entry for entry, answer in zip(entries, answers) if answer]
+    if not database.runs.update_one(*_finish_many_update(run_name, entries, counted)
+                                    ).matched_count:
+        # A writer that read one of these jobs counted its entry first: each entry alone.
+        alone = [UpdateOne(*_finish_update(run_name, entry)) for entry in counted]
+        dropped = [entry["w"] for entry, answer in zip(entries, answers) if not answer]
+        if dropped:
+            alone.append(UpdateOne({"name": run_name},
+                                   {"$pull": {"pending": {"w": {"$in": dropped}}}}))
+        database.runs.bulk_write(alone)
+    return {index for index, answer in enumerate(answers) if answer}
+
+
+def _finish_many_update(run_name, entries, counted):
+    """The (filter, pipeline update) of the run that resolves the `entries` of one
+    _begin_many, matching only while every one of them is pending: applies the changes of
+    `counted` (creations and updates) together (job_writes_update) and drops every entry.
+    One update, whatever their number."""
+    update = job_writes_update([(entry["before"], entry["after"], entry["run_fields"],
+                                 entry["started"]) for entry in counted])
+    update[0]["$set"]["pending"] = {"$filter": {"input": "$pending", "as": "entry", "cond": {
+        "$ne": ["$$entry.batch", entries[0]["batch"]]}}}
+    # Each entry its own condition: the local database matches `$all` of several values of a
+    # field of an array's documents wrongly (never).
+    return {"name": run_name, "$and": [{"pending.w": entry["w"]} for entry in entries]}, update
+
+
+def _begin_many(database, run_name, changes, now):
+    """_begin for several changes: (entries, job_seqs), or None without such a run."""
+    batch = ObjectId()  # marks the entries pushed together, resolved together
+    entries = [{**change.entry(now), "batch": batch} for change in changes]
+    creations = sum(change.op == CREATE for change in changes)
+    update = {"$push": {"pending": {"$each": entries}}}
+    if creations:
+        update["$inc"] = {"job_seq": creations}
+    run = database.runs.find_one_and_update(
+        {"name": run_name}, update, projection={"pending": 1, "job_seq": 1},
+        return_document=ReturnDocument.AFTER)
+    if run is None:
+        return None
+    # As _begin: the job states these writes read came from their `prior` writes, so those
+    # still pending happened; counted before any of these job writes.
+    priors = {change.prior for change in changes if change.prior is not None}
+    unfinished = [entry for entry in run.get("pending") or [] if entry["w"] in priors]
+    if unfinished:
+        database.runs.bulk_write([UpdateOne(*_finish_update(run_name, entry))
+                                  for entry in unfinished])
+    job_seq = (run.get("job_seq") or 0) - creations
+    job_seqs = []
+    for change in changes:
+        if change.op == CREATE:
+            job_seq += 1
+        job_seqs.append(job_seq if change.op == CREATE else None)
+    return entries, job_seqs
 
 
 def _happened(database, run_name, entry):

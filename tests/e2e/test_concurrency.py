@@ -1,11 +1,12 @@
 """Many writers at once against 4 gunicorn workers: duplicates are impossible and run results
-and status always equal a fresh count of the jobs."""
+and status always equal a fresh count of the jobs, with batches of jobs among the writers."""
 import random
 from collections import Counter
 
 import requests
 
 from paddles_mongo.domain.runs import RESULT_STATUSES, derive_run_status
+from paddles_mongo.services import run_summary
 from tests.e2e.conftest import run_together
 
 RUN = "teuthology-2026-01-02_03:04:05-rados-main-distro-default-smithi"
@@ -126,3 +127,53 @@ def test_interleaved_creates_updates_and_deletes_leave_the_stored_status_exact(s
     assert database.runs.find_one({"name": run})["status"] == derive_run_status(expected)
     body = requests.get(f"{url}/runs/{run}/").json()
     assert {key: body["results"][key] for key in expected} == expected
+
+
+def test_batches_against_single_writers_of_the_same_jobs_keep_the_run_exact(server):
+    """Batches of every job of a run (POST with an array: created or updated, each as a POST
+    then a PUT) race single PUTs and POSTs of the same jobs on 4 workers: every write
+    succeeds, and the run's summary equals a fresh count of its jobs."""
+    url, database = server
+    run = RUN + "-batches"
+    job_ids = [str(i) for i in range(1, 41)]
+    rng = random.Random(2026)
+    statuses = ["queued", "running", "waiting", "pass", "fail", "dead"]
+    batches = [[{"job_id": job_id, "status": rng.choice(statuses), "sha1": f"s{batch % 3}",
+                 "flavor": "default", "priority": rng.randrange(100)} for job_id in job_ids]
+               for batch in range(12)]
+
+    def batch_writer(mine):
+        def write():
+            outcomes = []
+            for items in mine:
+                response = requests.post(f"{url}/runs/{run}/jobs/", json=items, timeout=120)
+                assert response.status_code == 200, response.text
+                outcomes.extend(response.json())
+            return outcomes
+        return write
+
+    def single_writer(index):
+        def write():
+            outcomes = []
+            for step in range(12):
+                job_id = job_ids[(index * 7 + step * 3) % len(job_ids)]
+                body = {"job_id": job_id, "status": statuses[(index + step) % len(statuses)],
+                        "sha1": "single", "flavor": "default"}
+                outcomes.append({"job_id": job_id,
+                                 "status": report_job(url, run, body).status_code})
+            return outcomes
+        return write
+
+    writers = ([batch_writer(batches[i::4]) for i in range(4)]
+               + [single_writer(i) for i in range(4)])
+    for outcomes in run_together(writers, workers=len(writers)):
+        assert {outcome["status"] for outcome in outcomes} == {200}, outcomes
+
+    assert sorted(job["job_id"] for job in database.jobs.find({"run": run})) == sorted(job_ids)
+    stored = database.runs.find_one({"name": run})
+    assert stored["pending"] == []
+    expected = fresh_results(database, run)
+    assert expected["total"] == len(job_ids)
+    assert {key: stored["results"][key] for key in expected} == expected
+    counted = run_summary.summarize_runs(database, [run])[run]
+    assert run_summary.summary_changes(stored, counted) == {}

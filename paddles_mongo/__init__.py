@@ -7,6 +7,7 @@ from flask_swagger_ui import get_swaggerui_blueprint
 
 from . import ui
 from .api import BLUEPRINTS
+from .api.auth import check_token, end_acting
 from .api.support import AppState
 from .config import load_settings
 from .db import Database
@@ -14,6 +15,7 @@ from .errors import register_error_handlers
 from .logs import configure_logging, finish_request, start_request
 from .metrics import JobStatusCounter
 from .page_cache import PageCache
+from .services.tokens import load_tokens
 
 __version__ = "0.1.0"
 
@@ -98,6 +100,8 @@ def assemble_app():
         "/docs", "/openapi.json", config={"app_name": "paddles-mongo"}), url_prefix="/docs")
     register_error_handlers(app)
     app.before_request(start_request)
+    app.before_request(check_token)
+    app.teardown_request(end_acting)
     app.after_request(finish_request)
     app.after_request(add_cors_headers)
     return app
@@ -118,4 +122,5 @@ def bind_app(app, settings, database=None):
         database=database or Database(settings),
         job_status_counter=JobStatusCounter(settings),
         run_pages=PageCache(settings.run_page_cache_mb * 1024 * 1024),
+        tokens=load_tokens(settings.auth_tokens) if settings.auth_tokens else None,
     )

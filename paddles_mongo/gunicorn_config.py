@@ -61,9 +61,13 @@ if _settings.worker_count < 0:
 
 proc_name = "paddles-mongo"
 bind = _bind(_settings.server_host, _settings.server_port)
-# Sync workers, one request at a time each: the work is MongoDB round trips, and a buffering
-# proxy (nginx, haproxy) in front shields them from slow clients.
+# Threaded workers (gthread): the work is MongoDB round trips, and a buffering proxy (nginx,
+# haproxy) in front shields them from slow clients. An event stream (GET /events/ with
+# Accept: text/event-stream) holds its thread for as long as the client listens, so each worker
+# serves other requests on its other threads (worker_threads) meanwhile.
 workers = _settings.worker_count or _cpu_count()
+worker_class = "gthread"
+threads = max(_settings.worker_threads, 1)
 # Each worker builds its own MongoClient after the fork (pymongo clients are not fork-safe), so
 # the application is not preloaded in the master; with nothing of the package imported there
 # (above, and only in the workers' hooks below), a HUP's new workers load the code anew.

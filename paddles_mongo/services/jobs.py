@@ -13,8 +13,9 @@ from ..domain.nodes import new_node
 from ..exceptions import InvalidInput, NotFound, Unavailable
 from ..query_policy import BATCH_LIMIT
 from ..storage import encode_keys
+from ..timeformat import utcnow
 from ..text_search import DESCRIPTION_INDEX, GRAMS_FIELD, search_grams
-from . import creation_order, run_summary, runs
+from . import creation_order, events, run_summary, runs
 
 JOB_WRITE_ATTEMPTS = 100
 DUPLICATE_KEY = 11000
@@ -54,8 +55,11 @@ def run_jobs(database, run_name, status=None, fields=None, by_job_id=False):
 def _link_nodes(database, write):
     if not write.target_hostnames:
         return
-    upserts = [UpdateOne({"name": host}, {"$setOnInsert": new_node(host, write.node_machine_type)},
-                         upsert=True) for host in write.target_hostnames]
+    changes = [events.change("node.created", utcnow(), node=host)
+               for host in write.target_hostnames]
+    upserts = [UpdateOne({"name": host}, {"$setOnInsert": {
+        **new_node(host, write.node_machine_type), "outbox": [change]}}, upsert=True)
+        for host, change in zip(write.target_hostnames, changes)]
     try:
         created = database.nodes.bulk_write(upserts, ordered=False).upserted_ids
     except BulkWriteError as error:
@@ -64,6 +68,8 @@ def _link_nodes(database, write):
             raise
         created = creation_order.bulk_upserted(error)
     creation_order.number_upserted(database, "nodes", created)
+    events.publish(database, [changes[index] for index in sorted(created or {})], "nodes",
+                   [created[index] for index in sorted(created or {})])
 
 
 def _change_of(op, current, write=None):

@@ -46,6 +46,7 @@ from ..domain.jobs import RUN_SUMMARY_FIELDS
 from ..domain.runs import (FALLBACK_RUN_STATUS, RESULT_STATUSES, RUN_STATUS_RULES,
                            derive_run_status, empty_results, result_key)
 from ..exceptions import Unavailable
+from . import events
 
 SETTLE_ATTEMPTS = 100
 # Job fields the run counts its jobs' nodes by (GET /nodes/job_stats/), and the bounds of its
@@ -354,7 +355,7 @@ class JobChange:
         return {"w": ObjectId(), "at": now, "op": self.op, "job": self.job,
                 "before": self.before, "after": self.after,
                 "run_fields": self.run_fields or {}, "started": self.started,
-                "prior": self.prior}
+                "prior": self.prior, "by": events.acting_token()}
 
 
 def counted_job_write(database, run_name, change, write_job, now):
@@ -406,7 +407,38 @@ def _finish(database, run_name, entry):
                                         {"$ne": ["$$entry.job", entry["job"]]}]}]}
     update[0]["$set"]["pending"] = {"$filter": {"input": "$pending", "as": "entry",
                                                 "cond": keep}}
-    database.runs.update_one({"name": run_name, "pending.w": entry["w"]}, update)
+    # The write's events go onto the run's outbox in the same update (before the status is
+    # derived, so a status change is seen): counted once, published once (services/events.py).
+    update.insert(-1, {"$set": {"outbox": _outbox_with_events(run_name, entry)}})
+    run = database.runs.find_one_and_update({"name": run_name, "pending.w": entry["w"]}, update,
+                                            projection={"outbox": 1},
+                                            return_document=ReturnDocument.AFTER)
+    if run is not None:
+        events.publish_outbox(database, "runs", run)
+
+
+JOB_EVENTS = {CREATE: "job.created", UPDATE: "job.updated", DELETE: "job.deleted"}
+
+
+def _outbox_with_events(run_name, entry):
+    """The run's outbox with the events of the journalled job write `entry`: its job's, and
+    run.updated when the write changes the run's status."""
+    before, after = entry["before"] or {}, entry["after"] or {}
+    job_id = (entry["after"] or entry["before"])["job_id"]
+    keys = {}
+    if entry["op"] == CREATE:
+        keys["status"] = after.get("status")
+    elif entry["op"] == UPDATE and before.get("status") != after.get("status"):
+        keys.update(status=after.get("status"), old_status=before.get("status"))
+    job_event = {**events.change(JOB_EVENTS[entry["op"]], entry["at"], run=run_name,
+                                 job_id=job_id, **keys), "by": entry.get("by")}
+    run_event = {**events.change("run.updated", entry["at"], run=run_name),
+                 "by": entry.get("by")}
+    run_event = {key: _literal(value) for key, value in run_event.items()}
+    run_event.update(status=STATUS_EXPRESSION, old_status="$status")
+    status_changed = {"$ne": ["$status", STATUS_EXPRESSION]}
+    return {"$concatArrays": [{"$ifNull": ["$outbox", []]}, [_literal(job_event)],
+                              {"$cond": [status_changed, [run_event], []]}]}
 
 
 def _abandon(database, run_name, entry, unless_prior=False):

@@ -176,7 +176,7 @@ TWINS = [
     ("/ui/failures/jobs?signature=x", ["/failures/jobs/?signature=x"]),
     ("/ui/trends?suite=rados", ["/trends/?suite=rados"]),
     ("/ui/nodes/", ["/nodes/"]),
-    (f"/ui/nodes/{NODE}", [f"/nodes/{NODE}/jobs/?count=51"]),
+    (f"/ui/nodes/{NODE}", [f"/nodes/{NODE}/jobs/?count=51", f"/nodes/{NODE}/history/"]),
     ("/ui/queue", ["/runs/queued/", "/queue/"]),
 ]
 

@@ -52,15 +52,32 @@ class EventsQuery(QuerySchema):
     node = fields.String(metadata={"description": "only events naming this node"})
 
 
+def _only_when(description, field=fields.String, **options):
+    return field(allow_none=True, metadata={"description": f"only when {description}"},
+                 **options)
+
+
 class EventSchema(QuerySchema):
-    """One change. Besides these, an event carries the keys saying what changed: `run`,
-    `job_id`, `node`, `queue`, and `status`/`old_status` (job.created, job.updated when its
-    status changed, run.updated), `locked_by`/`description` (node.locked, node.unlocked, which
-    also has `locked_since`), `changed` (node.updated: the fields it changed),
-    `paused_by`/`paused_until` (queue.updated)."""
+    """One change: its number, time and type, the keys naming what changed, and how."""
     seq = fields.Integer(metadata={"description": "its number: strictly increasing, no gaps"})
     time = fields.String(metadata={"description": "when the change was made"})
     type = fields.String(validate=validate.OneOf(EVENT_TYPES))
+    run = _only_when("a run or one of its jobs changed (run.*, job.*)")
+    job_id = _only_when("a job changed (job.*)")
+    node = _only_when("a node changed (node.*)")
+    queue = _only_when("a queue changed (queue.updated)")
+    status = _only_when("job.created, run.updated, and job.updated when the job's status "
+                        "changed: the status after")
+    old_status = _only_when("run.updated, and job.updated when the job's status changed: "
+                            "the status before")
+    locked_by = _only_when("node.locked (the new holder) and node.unlocked (the holder whose "
+                           "lock ended)")
+    description = _only_when("node.locked and node.unlocked: what the lock was for")
+    locked_since = _only_when("node.unlocked: when the lock it ended began")
+    changed = _only_when("node.updated: the node fields the change set to new values",
+                         field=fields.List, cls_or_instance=fields.String())
+    paused_by = _only_when("queue.updated: who paused the queue (null: not paused)")
+    paused_until = _only_when("queue.updated: until when it is paused")
     by = fields.String(allow_none=True, metadata={
         "description": "the name of the write token that made it (null: writes are open)"})
 

@@ -27,6 +27,9 @@ WRITE_SCOPES = {
     "queue.Queues": {"POST": ADMIN, "PUT": ADMIN},
 }
 
+# Reads that stay open even with auth_read: what load balancers and monitoring probe.
+PROBES = {"root.Health", "root.Ready", "root.Metrics"}
+
 
 def required_scope():
     """The scope this request's write needs, or None if it only reads."""
@@ -53,7 +56,7 @@ def check_token():
     if state.tokens is None or request.method == "OPTIONS":
         return
     scope = required_scope()
-    if scope is None and not state.settings.auth_read:
+    if scope is None and (not state.settings.auth_read or request.endpoint in PROBES):
         return
     presented = presented_token()
     token = state.tokens.authenticate(presented) if presented else None

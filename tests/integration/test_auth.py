@@ -175,6 +175,13 @@ def test_reads_stay_open_unless_auth_read(app, settings, token_file, secrets, me
                                                                                         403)
 
 
+def test_probes_stay_open_with_auth_read(app, settings, token_file, secrets):
+    client = with_tokens(app, settings, token_file, auth_read=1)
+    for path in ("/health", "/ready", "/metrics"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/").status_code == 401
+
+
 def test_with_no_token_file_every_write_is_open(client):
     assert client.post("/runs/", json={"name": RUN}).status_code == 200
     assert client.delete(f"/runs/{RUN}/").status_code == 200

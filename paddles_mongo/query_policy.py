@@ -15,7 +15,7 @@ workaround here, beside its plain form:
 | the jobs of a set of runs (a suite's flaky tests) | one query, hinted: the runs' ranges of `run_job_id_unique`, filtered on the server | the runs' ranges read whole (the set of runs alone, which its planner walks unhinted) and picked here: 0.45 s against 4.1 s for 2,073 jobs of 20 runs |
 | a page of a run filter, of `/jobs/`, of a node's jobs | a sorted `find` with skip and limit on the filter's index | read in windows of `scheduled` (`posted`) going back from now (2, 16, 128, 1024 days, then the rest), each an index range, until the page is full: it reads every document of a range before stopping at a limit. Each window is sent unhinted as the conditions its planner walks on the index (`index_part`: equalities on the index's keys); the others (a third dimension, a status, a pattern, an `$or`) are checked here on the window's documents (`satisfies`). A range leading the index (a sha1 prefix) it walks only alone: that range is read whole, once |
 | the newest of a sequence (events' `seq`) | a sorted `find_one`: the index walk stops at the first | the same, bounded below by the greatest value this process saw (`sequence_floors`, a hint only: the answer is the newest whatever other processes wrote) |
-| a page of events after a `seq` | a sorted `find` on the filter's `(key, seq)` index, stopped at the limit | read in windows of `seq` going forward (the page's size, then eight times wider each), each an index range, until the page is full or the newest is passed; a set of types is one query per type |
+| a page of events after a `seq` | a sorted `find` on the filter's `(key, seq)` index, stopped at the limit | read in windows of `seq` going forward (the page's size, then eight times wider each), each an index range (`index_part`; a type beside a node or run checked here), until the page is full or the newest is passed; a set of types alone is one query per type |
 | description search | narrowed by the index of the descriptions' 3-grams, then the pattern | no grams index (`skipped_indexes`): it rewrites every index entry of a job at each of its updates, about one per character of the description; the pattern checked here on the jobs of each window of `posted` |
 
 `query_policy` (setting) chooses: `auto` (the default) asks the server once per process
@@ -224,18 +224,26 @@ class SecantusDBQueries(MongoDBQueries):
 
     def after_in_sequence(self, collection, query, index, field, after, limit, last):
         """In windows of `field` going forward from `after` (the page's size, then eight times
-        wider each), each an index range read whole, until the page is full or `last()` is
-        passed: it reads every document of a range before stopping at a limit. A set of
-        values (`$in`) is one query per value."""
-        queries = [query]
-        for name, condition in query.items():
-            if isinstance(condition, dict) and "$in" in condition:
-                queries = self.by_value(query, name)
+        wider each), until the page is full or `last()` is passed: it reads every document of
+        a range before stopping at a limit. Each window is sent unhinted as the part of the
+        query its planner walks on `index` (`index_part`), the rest checked here; a set of
+        values of the index's first key (types) is one query per value."""
+        keys = self.index_keys.get(index, ())
+        lead = query.get(keys[0]) if keys else None
+        queries = (self.by_value(query, keys[0]) if isinstance(lead, dict) and "$in" in lead
+                   else [query])
         page, start, width, newest = [], after, limit, last()
         while len(page) < limit and newest is not None and start < newest:
             end = min(start + width, newest)
-            window = [document for one in queries
-                      for document in collection.find({**one, field: {"$gt": start, "$lte": end}})]
+            window = []
+            for one in queries:
+                windowed = {**one, field: {"$gt": start, "$lte": end}}
+                served, rest = self.index_part(windowed, index, None)
+                if served is None:  # nothing it walks leads the index: the query, hinted
+                    served, rest = windowed, {}
+                window += [document for document in collection.find(served,
+                                                                    **self.hint(served, index))
+                           if satisfies(document, rest)]
             page.extend(sorted(window, key=operator.itemgetter(field)))
             start, width = end, width * 8
         return page[:limit]

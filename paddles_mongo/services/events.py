@@ -19,11 +19,12 @@ Numbering takes no number in advance: an event is inserted with the newest `seq`
 the unique index refuses it if another publisher took that number first (the loser reads the
 newest again). So `seq` N+1 exists only once N does: the numbers have no gaps and a reader
 never sees N+1 while N could still appear. When every event has expired, numbering continues
-from the floor the repairs keep in `counters` (the newest number they saw), never from 1.
+from the floor the repairs keep in `counters` (the newest number they saw, recorded every
+repair interval), never from 1.
 
-Deletions (run.deleted, node.deleted, job deletions with their run) leave no document to hold
-an outbox: their events are published right after the delete, before the answer; a worker
-killed in between leaves that unacknowledged deletion without an event.
+Deletions of a whole document (run.deleted, node.deleted) leave no document to hold an outbox:
+their events are published right after the delete, before the answer; a worker killed in
+between leaves that unacknowledged deletion without an event.
 """
 import contextvars
 
@@ -72,12 +73,11 @@ def change(event_type, at, **keys):
 
 
 def with_outbox(update, changes):
-    """`update` (a $set/$push/... update document) also pushing `changes` onto the outbox."""
+    """`update` (an update document without `$push`) also pushing `changes` onto the
+    document's outbox."""
     if not changes:
         return update
-    push = dict(update.get("$push", {}))
-    push["outbox"] = {"$each": list(changes)}
-    return {**update, "$push": push}
+    return {**update, "$push": {"outbox": {"$each": list(changes)}}}
 
 
 def publish(database, changes, collection=None, ids=()):

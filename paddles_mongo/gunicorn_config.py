@@ -68,6 +68,12 @@ bind = _bind(_settings.server_host, _settings.server_port)
 workers = _settings.worker_count or _cpu_count()
 worker_class = "gthread"
 threads = max(_settings.worker_threads, 1)
+# A worker takes only the connections it can serve at once, and closes each after its answer
+# (as sync workers did): connections wait in the listen queue, where any worker may take them,
+# never queued inside one worker, so a worker that dies (killed, out of memory) takes down only
+# the requests it was serving.
+worker_connections = threads
+keepalive = 0
 # Each worker builds its own MongoClient after the fork (pymongo clients are not fork-safe), so
 # the application is not preloaded in the master; with nothing of the package imported there
 # (above, and only in the workers' hooks below), a HUP's new workers load the code anew.

@@ -9,9 +9,10 @@ from . import ui
 from .api import BLUEPRINTS
 from .api.auth import check_token, end_acting
 from .api.support import AppState
-from .config import load_settings
+from .config import ConfigError, load_settings
 from .db import Database
 from .errors import register_error_handlers
+from .exceptions import InvalidInput
 from .logs import configure_logging, finish_request, start_request
 from .metrics import JobStatusCounter
 from .page_cache import PageCache
@@ -117,10 +118,22 @@ def bind_app(app, settings, database=None):
         import sentry_sdk
         sentry_sdk.init(settings.sentry_dsn, traces_sample_rate=0.1)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
+    tokens = write_tokens(settings)
     app.extensions["paddles"] = AppState(
         settings=settings,
         database=database or Database(settings),
         job_status_counter=JobStatusCounter(settings),
         run_pages=PageCache(settings.run_page_cache_mb * 1024 * 1024),
-        tokens=load_tokens(settings.auth_tokens) if settings.auth_tokens else None,
+        tokens=tokens,
     )
+
+
+def write_tokens(settings):
+    """The TokenSet of the `auth_tokens` file (None: writes are open). A malformed file stops
+    the service at start, naming the setting."""
+    if not settings.auth_tokens:
+        return None
+    try:
+        return load_tokens(settings.auth_tokens)
+    except (InvalidInput, OSError) as error:
+        raise ConfigError(f"auth_tokens: {getattr(error, 'message', error)}") from None

@@ -226,3 +226,12 @@ def test_the_token_script_creates_lists_and_revokes(app, settings, token_file):
     assert token_script("revoke", "worker", token_file=token_file).returncode == 0
     assert token_script("list", token_file=token_file).stdout == ""
     assert token_script("revoke", "worker", token_file=token_file).returncode == 1
+
+
+def test_a_malformed_token_file_stops_the_service_at_start(settings, database, tmp_path):
+    from paddles_mongo import create_app
+    from paddles_mongo.config import ConfigError
+    bad = tmp_path / "tokens.yaml"
+    bad.write_text("tokens: [{name: x}]\n")
+    with pytest.raises(ConfigError, match="auth_tokens: .*needs name, sha256 and scopes"):
+        create_app(dataclasses.replace(settings, auth_tokens=str(bad)), database)

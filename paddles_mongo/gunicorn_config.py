@@ -120,6 +120,14 @@ def post_worker_init(worker):
     start_repairs(worker.wsgi, worker_timeout=worker.cfg.timeout)
 
 
+def worker_exit(server, worker):
+    """A stopping worker records where event numbering goes on (paddles_mongo/repairs.py)."""
+    app = getattr(worker, "wsgi", None)
+    if app is not None:  # None: the worker failed before loading the application
+        from paddles_mongo.repairs import record_event_floor
+        record_event_floor(app)
+
+
 def child_exit(server, worker):
     from prometheus_client import multiprocess
     multiprocess.mark_process_dead(worker.pid)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from pymongo.errors import PyMongoError
 
 from .services.creation_order import number_unnumbered
-from .services.events import publish_stale
+from .services.events import publish_stale, record_floor
 from .services.run_summary import repair_stale_writes
 from .timeformat import utcnow
 
@@ -69,3 +69,13 @@ def start_repairs(app, worker_timeout=None):
                                 settings.repair_interval_seconds)
     repairs.start()
     return repairs
+
+
+def record_event_floor(app):
+    """What a stopping worker does (gunicorn_config's worker_exit): record the events'
+    numbering floor, so that numbering goes on from the newest event even if every event
+    expires before a worker runs again."""
+    try:
+        record_floor(app.extensions["paddles"].database)
+    except PyMongoError as error:
+        log.warning("could not record the events' numbering floor: %s", error)

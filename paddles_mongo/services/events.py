@@ -20,7 +20,7 @@ the unique index refuses it if another publisher took that number first (the los
 newest again). So `seq` N+1 exists only once N does: the numbers have no gaps and a reader
 never sees N+1 while N could still appear. When every event has expired, numbering continues
 from the floor the repairs keep in `counters` (the newest number they saw, recorded every
-repair interval), never from 1.
+repair interval and by each worker that stops), never from 1.
 
 Deletions of a whole document (run.deleted, node.deleted) leave no document to hold an outbox:
 their events are published right after the delete, before the answer; a worker killed in
@@ -139,10 +139,16 @@ def publish_stale(database, stale_before):
                                                       {"outbox": 1}):
             publish_outbox(database, collection, document)
             found += 1
+    record_floor(database)
+    return found
+
+
+def record_floor(database):
+    """Raise the numbering floor to the newest event: where numbering goes on once every
+    event has expired."""
     last = database.policy.last_in_sequence(database.events, SEQ, EVENT_SEQ_INDEX)
     if last is not None:
         database.counters.update_one({"_id": FLOOR}, {"$max": {SEQ: last}}, upsert=True)
-    return found
 
 
 def events_after(database, after, limit, types=None, run=None, node=None):

@@ -4,6 +4,7 @@ meanwhile never sees the sequence go back or skip one it later finds; an event s
 while other requests are answered, and resumes after its Last-Event-ID; a teuthology-style
 client writes with its token in the URL."""
 import json
+import os
 import threading
 import uuid
 from urllib.parse import urlsplit, urlunsplit
@@ -11,8 +12,12 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 
+from paddles_mongo.commands.serve import stop
+from paddles_mongo.config import load_settings
+from paddles_mongo.db import Database, create_indexes
 from paddles_mongo.services import tokens
-from tests.e2e.conftest import gunicorn_server, run_together
+from tests.conftest import free_port, wait_for_http
+from tests.e2e.conftest import gunicorn_server, run_together, start_gunicorn
 
 TIMEOUT = 60
 REPORTERS = 8
@@ -226,3 +231,26 @@ def test_a_teuthology_style_client_writes_with_its_token_in_the_url(guarded):
         ("run.created", "worker"), ("job.created", "worker"), ("run.updated", "worker"),
         ("job.updated", "worker"), ("run.updated", "worker")]
     assert requests.get(f"{url}/runs/{run}/", timeout=TIMEOUT).json()["status"] == "finished pass"
+
+
+def test_stopping_workers_record_the_numbering_floor(mongo_server_uri):
+    """With the repairs off, only the workers' exit records where numbering goes on."""
+    name = f"e2e_floor_{uuid.uuid4().hex[:12]}"
+    uri = f"{mongo_server_uri}{name}"
+    database = Database(load_settings(path=os.devnull, environ={}, mongo_uri=uri))
+    create_indexes(database)
+    port = free_port()
+    process = start_gunicorn(uri, port, workers=2,
+                             extra_env={"PADDLES_REPAIR_INTERVAL_SECONDS": "0"})
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/", process)
+        assert requests.post(f"http://127.0.0.1:{port}/runs/", json={"name": "floor-run"},
+                             timeout=TIMEOUT).status_code == 200
+        assert database.counters.find_one({"_id": "events"}) is None
+    finally:
+        stop(process)
+    try:
+        assert database.counters.find_one({"_id": "events"})["seq"] == 1
+    finally:
+        database.client.drop_database(name)
+        database.close()

@@ -285,6 +285,15 @@ def test_numbering_goes_on_from_the_floor_when_every_event_expired(client, datab
     assert [(e["seq"], e["run"]) for e in events(client)] == [(3, RUN + "-3")]
 
 
+def test_a_stopping_worker_records_the_floor(app, client, database):
+    from paddles_mongo.repairs import record_event_floor
+    assert client.post("/runs/", json={"name": RUN}).status_code == 200
+    record_event_floor(app)  # gunicorn_config's worker_exit
+    database.events.delete_many({})  # all expired before any worker ran again
+    assert client.post("/runs/", json={"name": RUN + "-2"}).status_code == 200
+    assert [e["seq"] for e in events(client)] == [2]
+
+
 def test_events_expire_through_a_ttl_index_on_their_expiry_date(client, database, settings):
     (ttl,) = [model.document for model in INDEXES["events"]
               if "expireAfterSeconds" in model.document]

@@ -7,13 +7,16 @@ from flask_swagger_ui import get_swaggerui_blueprint
 
 from . import ui
 from .api import BLUEPRINTS
+from .api.auth import check_token, end_acting
 from .api.support import AppState, conditional_get
-from .config import load_settings
+from .config import ConfigError, load_settings
 from .db import Database
 from .errors import register_error_handlers
+from .exceptions import InvalidInput
 from .logs import configure_logging, finish_request, start_request
 from .metrics import JobStatusCounter
 from .page_cache import PageCache
+from .services.tokens import load_tokens
 
 __version__ = "0.1.0"
 
@@ -102,6 +105,8 @@ def assemble_app():
     register_error_handlers(app)
     app.before_request(start_request)
     app.after_request(conditional_get)
+    app.before_request(check_token)
+    app.teardown_request(end_acting)
     app.after_request(finish_request)
     app.after_request(add_cors_headers)
     return app
@@ -117,9 +122,22 @@ def bind_app(app, settings, database=None):
         import sentry_sdk
         sentry_sdk.init(settings.sentry_dsn, traces_sample_rate=0.1)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
+    tokens = write_tokens(settings)
     app.extensions["paddles"] = AppState(
         settings=settings,
         database=database or Database(settings),
         job_status_counter=JobStatusCounter(settings),
         run_pages=PageCache(settings.run_page_cache_mb * 1024 * 1024),
+        tokens=tokens,
     )
+
+
+def write_tokens(settings):
+    """The TokenSet of the `auth_tokens` file (None: writes are open). A malformed file stops
+    the service at start, naming the setting."""
+    if not settings.auth_tokens:
+        return None
+    try:
+        return load_tokens(settings.auth_tokens)
+    except (InvalidInput, OSError) as error:
+        raise ConfigError(f"auth_tokens: {getattr(error, 'message', error)}") from None

@@ -47,10 +47,22 @@ class Settings:
     # worker (its writer is gone: longer than gunicorn's worker timeout, 60 s).
     stale_write_seconds: int = 90
     repair_interval_seconds: int = 15
+    # Events (GET /events/, services/events.py): how long they are kept, how often an open
+    # event stream sends a heartbeat comment and looks for new events.
+    event_retention_days: int = 7
+    event_heartbeat_seconds: int = 15
+    event_poll_milliseconds: int = 500
+    # Write tokens (paddles_mongo/tokens.py): the file of token hashes ("" = writes are open),
+    # and whether reads need a token too (1) or stay open (0).
+    auth_tokens: str = ""
+    auth_read: int = 0
     timezone: str = "UTC"
     server_host: str = "127.0.0.1"
     server_port: int = 8080
     worker_count: int = 0
+    # Threads per gunicorn worker: an open event stream holds one while other requests are
+    # served by the others.
+    worker_threads: int = 8
     statsd_host: str = ""
     statsd_port: int = 8125
     statsd_prefix: str = "paddles"

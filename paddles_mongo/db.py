@@ -5,6 +5,7 @@ INDEXES is the one declaration of indexes: `scripts/create-indexes` creates them
 that queries use them.
 """
 import re
+from datetime import timedelta
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient, ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -43,6 +44,16 @@ SEQ = "seq"
 CREATION_ORDER = [(SEQ, ASCENDING), ("_id", ASCENDING)]
 CREATION_ORDERED = ("nodes", "queues")
 NODE_FILTER_FIELDS = ("machine_type", "locked_by", "os_type", "os_version", "locked", "up")
+# Events (services/events.py): numbered by `seq`, read after a seq, alone or by what they name.
+EVENT_SEQ_INDEX = "seq_unique"
+EVENT_FILTER_FIELDS = ("type", "run", "node")
+# Events written with a document's change, in the same update, and not yet published: by age.
+OUTBOX_INDEX = "outbox_time"
+OUTBOX_COLLECTIONS = ("runs", "nodes", "queues")
+
+
+def event_index_name(field):
+    return f"{field}_seq"
 
 
 def prefix_condition(prefix):
@@ -88,6 +99,7 @@ INDEXES = {
                    partialFilterExpression=QUEUED_RUNS),
         # Runs with jobs posted since a time: the node job stats (services/nodes.py).
         IndexModel([(JOBS_POSTED_LAST, ASCENDING)], name=JOBS_POSTED_LAST_INDEX),
+        IndexModel([("outbox.time", ASCENDING)], name=OUTBOX_INDEX),
     ],
     "jobs": [
         # Job ids are unique within a run; this also serves every per-run read (a run's jobs
@@ -121,11 +133,25 @@ INDEXES = {
         IndexModel(CREATION_ORDER, name=node_index_name(SEQ)),
         *(IndexModel([(field, ASCENDING), *CREATION_ORDER], name=node_index_name(field))
           for field in NODE_FILTER_FIELDS),
+        IndexModel([("outbox.time", ASCENDING)], name=OUTBOX_INDEX),
     ],
     "queues": [
         IndexModel([("queue", ASCENDING)], name="queue_unique", unique=True),
         IndexModel(CREATION_ORDER, name=SEQ),
         IndexModel([("paused_by", ASCENDING)], name="paused_by"),
+        IndexModel([("outbox.time", ASCENDING)], name=OUTBOX_INDEX),
+    ],
+    "events": [
+        # The sequence itself: one event per number, and the pages of every reader.
+        IndexModel([(SEQ, ASCENDING)], name=EVENT_SEQ_INDEX, unique=True),
+        # One event per change: a change published twice (its outbox entry read by two
+        # publishers) is inserted once.
+        IndexModel([("eid", ASCENDING)], name="eid_unique", unique=True),
+        *(IndexModel([(field, ASCENDING), (SEQ, ASCENDING)], name=event_index_name(field))
+          for field in EVENT_FILTER_FIELDS),
+        # Retention: each event carries the date it expires (event_retention_days after it was
+        # published), removed by the server's TTL monitor.
+        IndexModel([("expires", ASCENDING)], name="expires_ttl", expireAfterSeconds=0),
     ],
 }
 
@@ -173,6 +199,8 @@ class Database:
         self.nodes = self.db.nodes
         self.queues = self.db.queues
         self.counters = self.db.counters
+        self.events = self.db.events
+        self.event_retention = timedelta(days=settings.event_retention_days)
         self._policy_setting = settings.query_policy
         self._policy = None
 

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MESSAGES = {
     400: "invalid request",
+    401: "a token is needed for this request",
     403: "forbidden",
     404: "resource was not found",
     405: "method not allowed",
@@ -60,8 +61,16 @@ def handle_http_exception(error):
     return response
 
 
+# How a client without a valid token is told what to send (api/auth.py): a bearer token, or
+# basic auth whose password is a token (teuthology's URL credentials).
+AUTHENTICATE = 'Bearer realm="paddles", Basic realm="paddles"'
+
+
 def handle_paddles_error(error):
-    return envelope(error.status, error.message)
+    response = envelope(error.status, error.message)
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = AUTHENTICATE
+    return response
 
 
 def handle_validation_error(error):

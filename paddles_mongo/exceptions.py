@@ -15,6 +15,11 @@ class InvalidInput(PaddlesError):
     default_message = "invalid request"
 
 
+class Unauthenticated(PaddlesError):
+    status = 401
+    default_message = "a token is needed for this request"
+
+
 class Forbidden(PaddlesError):
     status = 403
     default_message = "forbidden"

@@ -61,9 +61,19 @@ if _settings.worker_count < 0:
 
 proc_name = "paddles-mongo"
 bind = _bind(_settings.server_host, _settings.server_port)
-# Sync workers, one request at a time each: the work is MongoDB round trips, and a buffering
-# proxy (nginx, haproxy) in front shields them from slow clients.
+# Threaded workers (gthread): the work is MongoDB round trips, and a buffering proxy (nginx,
+# haproxy) in front shields them from slow clients. An event stream (GET /events/ with
+# Accept: text/event-stream) holds its thread for as long as the client listens, so each worker
+# serves other requests on its other threads (worker_threads) meanwhile.
 workers = _settings.worker_count or _cpu_count()
+worker_class = "gthread"
+threads = max(_settings.worker_threads, 1)
+# A worker takes only the connections it can serve at once, and closes each after its answer
+# (as sync workers did): connections wait in the listen queue, where any worker may take them,
+# never queued inside one worker, so a worker that dies (killed, out of memory) takes down only
+# the requests it was serving.
+worker_connections = threads
+keepalive = 0
 # Each worker builds its own MongoClient after the fork (pymongo clients are not fork-safe), so
 # the application is not preloaded in the master; with nothing of the package imported there
 # (above, and only in the workers' hooks below), a HUP's new workers load the code anew.
@@ -108,6 +118,14 @@ def post_worker_init(worker):
     (paddles_mongo/repairs.py). Runs in the worker, so the import stays out of the master."""
     from paddles_mongo.repairs import start_repairs
     start_repairs(worker.wsgi, worker_timeout=worker.cfg.timeout)
+
+
+def worker_exit(server, worker):
+    """A stopping worker records where event numbering goes on (paddles_mongo/repairs.py)."""
+    app = getattr(worker, "wsgi", None)
+    if app is not None:  # None: the worker failed before loading the application
+        from paddles_mongo.repairs import record_event_floor
+        record_event_floor(app)
 
 
 def child_exit(server, worker):

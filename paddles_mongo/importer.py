@@ -139,7 +139,8 @@ def copy_run(source, database, name, node_names):
         {"name": name},
         {"$set": fields, "$inc": {"writes": 1}, "$setOnInsert": {
             key: value for key, value in run_service.new_run(name, None, "UTC").items()
-            if key not in fields and key not in ("name", "writes")}},
+            # A copy records no event: its runs' changes were the source's.
+            if key not in fields and key not in ("name", "writes", "outbox")}},
         upsert=True)
     run_summary.refresh_run(database, name)  # `started` stays the source's
     return len(jobs), len(half_made)

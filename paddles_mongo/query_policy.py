@@ -14,6 +14,8 @@ workaround here, beside its plain form:
 | a run's jobs | read on the run's range of `run_job_id_unique`, sorted on the server | the run's range read whole, picked and sorted here: a server-side sort of whole documents costs it more than the read |
 | the jobs of a set of runs (a suite's flaky tests) | one query, hinted: the runs' ranges of `run_job_id_unique`, filtered on the server | the runs' ranges read whole (the set of runs alone, which its planner walks unhinted) and picked here: 0.45 s against 4.1 s for 2,073 jobs of 20 runs |
 | a page of a run filter, of `/jobs/`, of a node's jobs | a sorted `find` with skip and limit on the filter's index | read in windows of `scheduled` (`posted`) going back from now (2, 16, 128, 1024 days, then the rest), each an index range, until the page is full: it reads every document of a range before stopping at a limit. Each window is sent unhinted as the conditions its planner walks on the index (`index_part`: equalities on the index's keys); the others (a third dimension, a status, a pattern, an `$or`) are checked here on the window's documents (`satisfies`). A range leading the index (a sha1 prefix) it walks only alone: that range is read whole, once |
+| the newest of a sequence (events' `seq`) | a sorted `find_one`: the index walk stops at the first | the same, bounded below by the greatest value this process saw (`sequence_floors`, a hint only: the answer is the newest whatever other processes wrote) |
+| a page of events after a `seq` | a sorted `find` on the filter's `(key, seq)` index, stopped at the limit | read in windows of `seq` going forward (the page's size, then eight times wider each), each an index range (`index_part`; a type beside a node or run checked here), until the page is full or the newest is passed; a set of types alone is one query per type |
 | description search | narrowed by the index of the descriptions' 3-grams, then the pattern | no grams index (`skipped_indexes`): it rewrites every index entry of a job at each of its updates, about one per character of the description; the pattern checked here on the jobs of each window of `posted` |
 
 `query_policy` (setting) chooses: `auto` (the default) asks the server once per process
@@ -94,6 +96,19 @@ class MongoDBQueries:
         cursor = jobs.find(query, projection, hint=run_index).sort(order)
         return list(cursor.batch_size(BATCH_LIMIT))
 
+    def last_in_sequence(self, collection, field, index):
+        """The greatest value of `field` (a sequence numbered by its writers) in the
+        collection, or None if it is empty; read on `index`, whose first key is `field`."""
+        document = collection.find_one({}, {field: 1}, sort=[(field, -1)], hint=index)
+        return None if document is None else document[field]
+
+    def after_in_sequence(self, collection, query, index, field, after, limit, last):
+        """Up to `limit` documents matching `query` whose `field` is above `after`, in
+        ascending `field` order, read on `index` (the filter's keys, then `field`). `last()`
+        gives the sequence's greatest value (unused here)."""
+        cursor = collection.find({**query, field: {"$gt": after}}, hint=index)
+        return list(cursor.sort(field, 1).limit(limit).batch_size(limit))
+
 
 class SecantusDBQueries(MongoDBQueries):
     name = "secantusdb"
@@ -103,6 +118,7 @@ class SecantusDBQueries(MongoDBQueries):
     def __init__(self, index_keys=None):
         super().__init__(index_keys)
         self.page_floors = PageFloors()  # per process; see PageFloors for why that is exact
+        self.sequence_floors = {}  # per process, a lower bound only: see last_in_sequence
 
     def hint(self, query, index):
         """No hint where its planner walks the index by itself: one field with plain
@@ -197,6 +213,49 @@ class SecantusDBQueries(MongoDBQueries):
             if len(found) >= wanted:
                 break
         return found[skip:]
+
+    def last_in_sequence(self, collection, field, index):
+        """Bounded below by the greatest value this process saw: a sorted `find_one` costs it
+        the whole index otherwise. Values only grow (numbered by their writers), so the
+        answer is the same; only an emptied collection is read again unbounded."""
+        key = (collection.full_name, field)
+        last = None
+        if key in self.sequence_floors:
+            document = collection.find_one({field: {"$gte": self.sequence_floors[key]}},
+                                           {field: 1}, sort=[(field, -1)])
+            last = None if document is None else document[field]
+        if last is None:
+            document = collection.find_one({}, {field: 1}, sort=[(field, -1)])
+            last = None if document is None else document[field]
+        if last is not None:
+            self.sequence_floors[key] = last
+        return last
+
+    def after_in_sequence(self, collection, query, index, field, after, limit, last):
+        """In windows of `field` going forward from `after` (the page's size, then eight times
+        wider each), until the page is full or `last()` is passed: it reads every document of
+        a range before stopping at a limit. Each window is sent unhinted as the part of the
+        query its planner walks on `index` (`index_part`), the rest checked here; a set of
+        values of the index's first key (types) is one query per value."""
+        keys = self.index_keys.get(index, ())
+        lead = query.get(keys[0]) if keys else None
+        queries = (self.by_value(query, keys[0]) if isinstance(lead, dict) and "$in" in lead
+                   else [query])
+        page, start, width, newest = [], after, limit, last()
+        while len(page) < limit and newest is not None and start < newest:
+            end = min(start + width, newest)
+            window = []
+            for one in queries:
+                windowed = {**one, field: {"$gt": start, "$lte": end}}
+                served, rest = self.index_part(windowed, index, None)
+                if served is None:  # nothing it walks leads the index: the query, hinted
+                    served, rest = windowed, {}
+                window += [document for document in collection.find(served,
+                                                                    **self.hint(served, index))
+                           if satisfies(document, rest)]
+            page.extend(sorted(window, key=operator.itemgetter(field)))
+            start, width = end, width * 8
+        return page[:limit]
 
     def index_part(self, query, index, order_field):
         """(served, rest): `query` split into the conditions on `index`'s keys its planner

@@ -1,8 +1,9 @@
 """The repairs every gunicorn worker runs in the background (started by gunicorn_config's
 post_worker_init), every `repair_interval_seconds`: job writes whose request died between
 writing the job and counting it on its run (services/run_summary.py) are resolved once they are
-`stale_write_seconds` old, and nodes a dead request created without their creation number are
-numbered (services/creation_order.py). Every worker of every host runs them: each repair is a
+`stale_write_seconds` old, nodes a dead request created without their creation number are
+numbered (services/creation_order.py), and events a dead request left in an outbox are
+published (services/events.py). Every worker of every host runs them: each repair is a
 conditional update that only the first to get there applies, so they need no coordination."""
 import logging
 import threading
@@ -11,6 +12,7 @@ from datetime import timedelta
 from pymongo.errors import PyMongoError
 
 from .services.creation_order import number_unnumbered
+from .services.events import publish_stale, record_floor
 from .services.run_summary import repair_stale_writes
 from .timeformat import utcnow
 
@@ -35,6 +37,7 @@ class StaleWriteRepairs(threading.Thread):
         try:
             resolved = repair_stale_writes(self.database, stale_before)
             numbered = number_unnumbered(self.database)
+            published = publish_stale(self.database, stale_before)
         except PyMongoError as error:  # the database is away: next time
             log.warning("background repairs failed: %s", error)
             return None
@@ -44,6 +47,8 @@ class StaleWriteRepairs(threading.Thread):
             if count:
                 log.warning("numbered %d %s created without their creation number", count,
                             collection)
+        if published:
+            log.warning("published the events a dead request left on %d documents", published)
         return resolved
 
     def stop(self):
@@ -64,3 +69,13 @@ def start_repairs(app, worker_timeout=None):
                                 settings.repair_interval_seconds)
     repairs.start()
     return repairs
+
+
+def record_event_floor(app):
+    """What a stopping worker does (gunicorn_config's worker_exit): record the events'
+    numbering floor, so that numbering goes on from the newest event even if every event
+    expires before a worker runs again."""
+    try:
+        record_floor(app.extensions["paddles"].database)
+    except PyMongoError as error:
+        log.warning("could not record the events' numbering floor: %s", error)

@@ -10,6 +10,8 @@ from ..schemas.nodes import (NODE_JSON_FIELDS, JobStatsQuery, LockManySchema,
                              LockSummarySchema, NodeCreateSchema, NodeJobsQuery,
                              NodeJsonSchema, NodeListQuery, NodeSchema, UnlockManySchema,
                              lock_summary, node_to_json)
+from ..schemas.events import EventSchema, event_to_json
+from ..services import events as event_service
 from ..services import nodes as node_service
 from ..services import paging
 from ..timeformat import utcnow
@@ -134,7 +136,7 @@ class Node(MethodView):
     @blp.response(200, EmptySchema)
     def delete(self, node_name):
         """Delete the node; its jobs stay, unlinked from it."""
-        node_service.delete_node(app_state().database, node_name)
+        node_service.delete_node(app_state().database, node_name, utcnow())
         return jsonify({})
 
 
@@ -181,3 +183,18 @@ class NodeJobStats(MethodView):
         database = app_state().database
         node_service.get_node(database, node_name)
         return jsonify(node_service.node_job_stats(database, node_name))
+
+
+@blp.route("/<node_name>/history/")
+class NodeHistory(MethodView):
+    @blp.response(200, EventSchema(many=True))
+    def get(self, node_name):
+        """The node's lock, unlock and update events, newest first (those kept:
+        event_retention_days): who locked it, when and what for (node.locked), when it was
+        given back and since when it had been held (node.unlocked), what else changed
+        (node.updated). A deleted node's history is still answered while it is kept."""
+        database = app_state().database
+        history = event_service.node_history(database, node_name)
+        if not history:
+            node_service.get_node(database, node_name)  # an unknown node: 404
+        return jsonify([event_to_json(event) for event in history])

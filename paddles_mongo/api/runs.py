@@ -101,7 +101,7 @@ class Run(MethodView):
     @blp.response(200, EmptySchema)
     def delete(self, run_name):
         """Delete the run and all its jobs (nodes stay)."""
-        run_service.delete_run(app_state().database, run_name)
+        run_service.delete_run(app_state().database, run_name, utcnow())
         return jsonify({})
 
 

@@ -31,6 +31,7 @@ class AppState:
     database: object  # db.Database: reached by the blueprints only through services/
     job_status_counter: JobStatusCounter
     run_pages: PageCache
+    tokens: object = None  # services.tokens.TokenSet: None when writes are open
 
 
 def app_state():

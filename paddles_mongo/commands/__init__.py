@@ -10,10 +10,12 @@ from .nodes import (node_jobs_command, node_stats_command, queue_stats_command,
 from .runs import (dedupe_command, delete_run_command, expire_jobs_command, recount_command,
                    reparse_command)
 from .serve import serve_local_command
+from .tokens import token_command
 
 COMMANDS = (create_indexes_command, expire_jobs_command, recount_command, delete_run_command,
             dedupe_command, reparse_command, set_targets_command, node_jobs_command,
-            node_stats_command, queue_stats_command, import_command, serve_local_command)
+            node_stats_command, queue_stats_command, import_command, serve_local_command,
+            token_command)
 
 
 cli = click.Group(name="paddles-mongo", help="paddles-mongo management commands.",

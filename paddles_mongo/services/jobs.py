@@ -14,8 +14,9 @@ from ..domain.nodes import new_node
 from ..exceptions import InvalidInput, NotFound, PaddlesError, Unavailable
 from ..query_policy import BATCH_LIMIT
 from ..storage import encode_keys
+from ..timeformat import utcnow
 from ..text_search import DESCRIPTION_INDEX, GRAMS_FIELD, search_grams
-from . import creation_order, paging, run_summary, runs
+from . import creation_order, events, paging, run_summary, runs
 
 JOB_WRITE_ATTEMPTS = 100
 DUPLICATE_KEY = 11000
@@ -61,8 +62,10 @@ def _link_hosts(database, hosts):
     bulk upsert, numbered in that order."""
     if not hosts:
         return
-    upserts = [UpdateOne({"name": host}, {"$setOnInsert": new_node(host, machine_type)},
-                         upsert=True) for host, machine_type in hosts.items()]
+    changes = [events.change("node.created", utcnow(), node=host) for host in hosts]
+    upserts = [UpdateOne({"name": host}, {"$setOnInsert": {
+        **new_node(host, machine_type), "outbox": [change]}}, upsert=True)
+        for (host, machine_type), change in zip(hosts.items(), changes)]
     try:
         created = database.nodes.bulk_write(upserts, ordered=False).upserted_ids
     except BulkWriteError as error:
@@ -71,6 +74,8 @@ def _link_hosts(database, hosts):
             raise
         created = creation_order.bulk_upserted(error)
     creation_order.number_upserted(database, "nodes", created)
+    events.publish(database, [changes[index] for index in sorted(created or {})], "nodes",
+                   [created[index] for index in sorted(created or {})])
 
 
 def _change_of(op, current, write=None):

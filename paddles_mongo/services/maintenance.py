@@ -12,7 +12,7 @@ from ..domain.jobs import (DERIVED_FROM, DERIVED_INPUTS, derived_job_fields, pla
 from ..domain.nodes import new_node
 from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
 from ..storage import decode_keys
-from ..timeformat import local_to_utc
+from ..timeformat import local_to_utc, utcnow
 from . import run_summary, runs
 
 BATCH = 500
@@ -142,7 +142,7 @@ def delete_run(database, name, dry_run=False):
     """Returns the number of jobs deleted with the run."""
     count = database.jobs.count_documents({"run": name})
     if not dry_run:
-        runs.delete_run(database, name)
+        runs.delete_run(database, name, utcnow())
     return count
 
 

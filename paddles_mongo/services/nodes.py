@@ -9,7 +9,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from ..db import (CREATION_ORDER, POSTED_ORDER, RUN_JOB_ID_INDEX, SEQ, node_index_name,
@@ -18,7 +18,7 @@ from ..domain.nodes import check_lock_rules, new_node, plan_node_update
 from ..domain.runs import JOB_STATUSES
 from ..exceptions import InvalidInput, NotFound, Unavailable
 from ..query_policy import BATCH_LIMIT, ordered_projection
-from . import maintenance, paging
+from . import events, maintenance, paging
 from .run_summary import NODE_COUNT_JOB_FIELDS, node_count_keys
 from .runs import runs_of_period
 
@@ -78,11 +78,33 @@ def create_node(database, request, now):
     name = request.pop("name")
     _check_vm_host(database, request)
     document = {**new_node(name), **plan_node_update({}, request, now, check_rules=False),
-                "rev": 0, SEQ: database.take_numbers("nodes")}
+                "rev": 0, SEQ: database.take_numbers("nodes"),
+                "outbox": [events.change("node.created", now, node=name)]}
     try:
         database.nodes.insert_one(document)
     except DuplicateKeyError:
         raise InvalidInput(f"Node with name {name} already exists") from None
+    events.publish_outbox(database, "nodes", document)
+
+
+def node_change(current, fields, now):
+    """The event of setting `fields` on the node `current` (None: nothing changes). A lock
+    names its new holder; an unlock the holder it ends, since when it held the node and what
+    for; any other change the fields it changed."""
+    name = current["name"]
+    if "locked" in fields and fields["locked"] != bool(current.get("locked")):
+        if fields["locked"]:
+            return events.change("node.locked", now, node=name, locked_by=fields.get(
+                "locked_by", current.get("locked_by")), description=fields.get(
+                "description", current.get("description")))
+        return events.change("node.unlocked", now, node=name,
+                             locked_by=current.get("locked_by"),
+                             description=current.get("description"),
+                             locked_since=current.get("locked_since"))
+    changed = sorted(field for field, value in fields.items() if current.get(field) != value)
+    if not changed:
+        return None
+    return events.change("node.updated", now, node=name, changed=changed)
 
 
 def _unclaimed(now):
@@ -100,21 +122,27 @@ def update_node(database, name, request, now, missing_message=NODE_NOT_FOUND):
     for attempt in range(WRITE_ATTEMPTS):
         current = get_node(database, name, missing_message)
         fields = plan_node_update(current, request, now)
+        change = node_change(current, fields, now)
         updated = database.nodes.find_one_and_update(
             {"_id": current["_id"], "rev": current.get("rev"), **_unclaimed(now)},
-            {"$set": fields, "$unset": {"claim": ""}, "$inc": {"rev": 1}},
+            events.with_outbox({"$set": fields, "$unset": {"claim": ""}, "$inc": {"rev": 1}},
+                               [change] if change else []),
             return_document=ReturnDocument.AFTER)
         if updated is not None:
+            events.publish_outbox(database, "nodes", updated)
             return updated
         _pause(attempt)
     raise Unavailable("node is busy; please retry")
 
 
-def delete_node(database, name):
+def delete_node(database, name, now):
     """Delete the node; its jobs forget it (they stay), and their runs count their jobs'
     nodes again."""
-    if database.nodes.delete_one({"name": name}).deleted_count == 0:
+    node = database.nodes.find_one_and_delete({"name": name}, {"outbox": 1})
+    if node is None:
         raise NotFound(NODE_NOT_FOUND)
+    events.publish(database, [*(node.get("outbox") or []),
+                              events.change("node.deleted", now, node=name)])
     linked = {"target_nodes": name}
     runs = database.jobs.distinct("run", linked)
     database.jobs.update_many(linked, {"$pull": {"target_nodes": name}})
@@ -123,8 +151,8 @@ def delete_node(database, name):
 
 def _apply_all_or_none(database, nodes, fields, now):
     """Set `fields` on every node, provided none changed since it was read: claim each (in the
-    given order), then write all in one update. If one cannot be claimed, release ours and
-    return None."""
+    given order), then write all in one command, each node with its event. If one cannot be
+    claimed, release ours and return None."""
     claim = {"id": uuid.uuid4().hex, "expires": now + timedelta(seconds=CLAIM_SECONDS)}
     ids = [node["_id"] for node in nodes]
     for node in nodes:
@@ -135,9 +163,19 @@ def _apply_all_or_none(database, nodes, fields, now):
             database.nodes.update_many({"_id": {"$in": ids}, "claim.id": claim["id"]},
                                        {"$unset": {"claim": ""}})
             return None
-    database.nodes.update_many({"_id": {"$in": ids}, "claim.id": claim["id"]},
-                               {"$set": fields, "$unset": {"claim": ""}, "$inc": {"rev": 1}})
-    return list(database.nodes.find({"_id": {"$in": ids}}).sort(CREATION_ORDER))
+    if not nodes:
+        return []
+    writes = []
+    for node in nodes:
+        change = node_change(node, fields, now)
+        writes.append(UpdateOne({"_id": node["_id"], "claim.id": claim["id"]}, events.with_outbox(
+            {"$set": fields, "$unset": {"claim": ""}, "$inc": {"rev": 1}},
+            [change] if change else [])))
+    database.nodes.bulk_write(writes, ordered=False)
+    written = list(database.nodes.find({"_id": {"$in": ids}}).sort(CREATION_ORDER))
+    events.publish(database, [change for node in written for change in node.get("outbox") or []],
+                   "nodes", ids)
+    return written
 
 
 def lock_many(database, request, now):

@@ -1,10 +1,12 @@
 """Queues (the original's 2021 "paddles as queue backend"): pause windows and queued jobs."""
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ..db import CREATION_ORDER, QUEUE_INDEX, RUN_JOB_ID_INDEX, SEQ
 from ..domain.queues import is_paused, plan_queue_update
 from ..exceptions import InvalidInput, Unavailable
 from ..query_policy import BATCH_LIMIT
+from . import events
 
 WRITE_ATTEMPTS = 100
 NO_SUCH_QUEUE = "specified queue does not exist"
@@ -30,19 +32,31 @@ def create_queue(database, request, now):
     document = {"queue": request["queue"], "paused_by": None, "paused_since": None,
                 "paused_until": None, **plan_queue_update(None, request, now), "rev": 0,
                 SEQ: database.take_numbers("queues")}
+    document["outbox"] = [queue_change(document, now)]
     try:
         database.queues.insert_one(document)
     except DuplicateKeyError:
         raise InvalidInput(f"Queue {request['queue']} already exists") from None
+    events.publish_outbox(database, "queues", document)
+
+
+def queue_change(queue, now):
+    """queue.updated, with the queue's pause state after the change."""
+    return events.change("queue.updated", now, queue=queue["queue"],
+                         paused_by=queue.get("paused_by"), paused_until=queue.get("paused_until"))
 
 
 def update_queue(database, request, now):
     for _attempt in range(WRITE_ATTEMPTS):
         current = get_queue(database, request["queue"])
         fields = plan_queue_update(current, request, now)
-        result = database.queues.update_one({"_id": current["_id"], "rev": current.get("rev")},
-                                            {"$set": fields, "$inc": {"rev": 1}})
-        if result.matched_count:
+        change = queue_change({**current, **fields}, now)
+        updated = database.queues.find_one_and_update(
+            {"_id": current["_id"], "rev": current.get("rev")},
+            events.with_outbox({"$set": fields, "$inc": {"rev": 1}}, [change]),
+            projection={"outbox": 1}, return_document=ReturnDocument.AFTER)
+        if updated is not None:
+            events.publish_outbox(database, "queues", updated)
             return
     raise Unavailable("queue is being updated concurrently; please retry")
 

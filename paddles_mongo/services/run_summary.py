@@ -52,6 +52,7 @@ from ..domain.jobs import RUN_SUMMARY_FIELDS
 from ..domain.runs import (FALLBACK_RUN_STATUS, RESULT_STATUSES, RUN_STATUS_RULES,
                            derive_run_status, empty_results, result_key)
 from ..exceptions import Unavailable
+from . import events
 
 SETTLE_ATTEMPTS = 100
 # Job fields the run counts its jobs' nodes by (GET /nodes/job_stats/), and the bounds of its
@@ -394,7 +395,7 @@ class JobChange:
         return {"w": ObjectId(), "at": now, "op": self.op, "job": self.job,
                 "before": self.before, "after": self.after,
                 "run_fields": self.run_fields or {}, "started": self.started,
-                "prior": self.prior}
+                "prior": self.prior, "by": events.acting_token()}
 
 
 def counted_job_write(database, run_name, change, write_job, now):
@@ -438,7 +439,7 @@ def _finish(database, run_name, entry):
     """Apply `entry`'s change to the run's summary and drop it from `pending`, atomically and
     only while it is pending. A deletion also drops every other deletion of the same job: a
     job document is deleted once, so they all describe the one that happened."""
-    database.runs.update_one(*_finish_update(run_name, entry))
+    _finish_and_publish(database, *_finish_update(run_name, entry))
 
 
 def _finish_update(run_name, entry):
@@ -451,7 +452,54 @@ def _finish_update(run_name, entry):
                                         {"$ne": ["$$entry.job", entry["job"]]}]}]}
     update[0]["$set"]["pending"] = {"$filter": {"input": "$pending", "as": "entry",
                                                 "cond": keep}}
+    # The write's events go onto the run's outbox in the same update (before the status is
+    # derived, so a status change is seen): counted once, published once (services/events.py).
+    update.insert(-1, {"$set": {"outbox": _outbox_with_events(run_name, [entry])}})
     return {"name": run_name, "pending.w": entry["w"]}, update
+
+
+JOB_EVENTS = {CREATE: "job.created", UPDATE: "job.updated", DELETE: "job.deleted"}
+
+
+def _outbox_with_events(run_name, entries):
+    """The run's outbox with the events of the journalled job writes `entries` (counted in
+    one update): each one's job event, and run.updated when they change the run's status."""
+    job_events = []
+    for entry in entries:
+        before, after = entry["before"] or {}, entry["after"] or {}
+        job_id = (entry["after"] or entry["before"])["job_id"]
+        keys = {}
+        if entry["op"] == CREATE:
+            keys["status"] = after.get("status")
+        elif entry["op"] == UPDATE and before.get("status") != after.get("status"):
+            keys.update(status=after.get("status"), old_status=before.get("status"))
+        job_events.append({**events.change(JOB_EVENTS[entry["op"]], entry["at"], run=run_name,
+                                           job_id=job_id, **keys), "by": entry.get("by")})
+    first = entries[0]
+    run_event = {**events.change("run.updated", first["at"], run=run_name),
+                 "by": first.get("by")}
+    run_event = {key: _literal(value) for key, value in run_event.items()}
+    run_event.update(status=STATUS_EXPRESSION, old_status="$status")
+    status_changed = {"$ne": ["$status", STATUS_EXPRESSION]}
+    return {"$concatArrays": [{"$ifNull": ["$outbox", []]}, _literal(job_events),
+                              {"$cond": [status_changed, [run_event], []]}]}
+
+
+def _finish_and_publish(database, run_filter, update):
+    """Send a counting update of the run; publish the events it put on the run's outbox.
+    Returns whether it matched."""
+    run = database.runs.find_one_and_update(run_filter, update, projection={"outbox": 1},
+                                            return_document=ReturnDocument.AFTER)
+    if run is not None:
+        events.publish_outbox(database, "runs", run)
+    return run is not None
+
+
+def _publish_run_outbox(database, run_name):
+    """Publish what the run's outbox holds (after updates sent in a bulk write)."""
+    run = database.runs.find_one({"name": run_name}, {"outbox": 1})
+    if run is not None:
+        events.publish_outbox(database, "runs", run)
 
 
 def _abandon(database, run_name, entry, unless_prior=False):
@@ -487,8 +535,7 @@ def counted_job_writes(database, run_name, changes, write_jobs, now):
         answers = [entry["w"] not in pending if answer is None else answer
                    for entry, answer in zip(entries, answers)]
     counted = [entry for entry, answer in zip(entries, answers) if answer]
-    if not database.runs.update_one(*_finish_many_update(run_name, entries, counted)
-                                    ).matched_count:
+    if not _finish_and_publish(database, *_finish_many_update(run_name, entries, counted)):
         # A writer that read one of these jobs counted its entry first: each entry alone.
         alone = [UpdateOne(*_finish_update(run_name, entry)) for entry in counted]
         dropped = [entry["w"] for entry, answer in zip(entries, answers) if not answer]
@@ -496,6 +543,7 @@ def counted_job_writes(database, run_name, changes, write_jobs, now):
             alone.append(UpdateOne({"name": run_name},
                                    {"$pull": {"pending": {"w": {"$in": dropped}}}}))
         database.runs.bulk_write(alone)
+        _publish_run_outbox(database, run_name)
     return {index for index, answer in enumerate(answers) if answer}
 
 
@@ -508,6 +556,8 @@ def _finish_many_update(run_name, entries, counted):
                                  entry["started"]) for entry in counted])
     update[0]["$set"]["pending"] = {"$filter": {"input": "$pending", "as": "entry", "cond": {
         "$ne": ["$$entry.batch", entries[0]["batch"]]}}}
+    if counted:
+        update.insert(-1, {"$set": {"outbox": _outbox_with_events(run_name, counted)}})
     # Each entry its own condition: the local database matches `$all` of several values of a
     # field of an array's documents wrongly (never).
     return {"name": run_name, "$and": [{"pending.w": entry["w"]} for entry in entries]}, update
@@ -533,6 +583,7 @@ def _begin_many(database, run_name, changes, now):
     if unfinished:
         database.runs.bulk_write([UpdateOne(*_finish_update(run_name, entry))
                                   for entry in unfinished])
+        _publish_run_outbox(database, run_name)
     job_seq = (run.get("job_seq") or 0) - creations
     job_seqs = []
     for change in changes:

@@ -6,7 +6,7 @@ from ..db import JOBS_POSTED_LAST, JOBS_POSTED_LAST_INDEX, POSTED_ORDER, RUNS_PO
 from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
 from ..exceptions import InvalidInput, NotFound
 from ..timeformat import local_to_utc
-from . import paging
+from . import events, paging
 from .run_summary import new_run_summary
 
 
@@ -21,6 +21,8 @@ def new_run(name, now, tz_name):
         "started": None,
         "updated": None,
         **new_run_summary(),
+        # Its creation's event, inserted with it (services/events.py).
+        "outbox": [events.change("run.created", now, run=name)],
     }
 
 
@@ -41,25 +43,34 @@ def run_exists(database, name):
 
 
 def create_run(database, name, now, tz_name):
+    run = new_run(name, now, tz_name)
     try:
-        database.runs.insert_one(new_run(name, now, tz_name))
+        database.runs.insert_one(run)
     except DuplicateKeyError:
         raise InvalidInput(f"run with name {name} already exists") from None
+    events.publish_outbox(database, "runs", run)
 
 
 def ensure_run(database, name, now, tz_name):
     """Create the run if it does not exist; never modifies an existing one."""
+    run = new_run(name, now, tz_name)
     try:
-        database.runs.insert_one(new_run(name, now, tz_name))
+        database.runs.insert_one(run)
     except DuplicateKeyError:
-        pass  # it exists, as wanted
+        return  # it exists, as wanted
+    events.publish_outbox(database, "runs", run)
 
 
-def delete_run(database, name):
+def delete_run(database, name, now):
+    """Delete the run and its jobs: one run.deleted event (after those its outbox still
+    held)."""
     if not run_exists(database, name):
         raise NotFound("attempted to delete a non-existent run")
     database.jobs.delete_many({"run": name})
-    database.runs.delete_one({"name": name})
+    run = database.runs.find_one_and_delete({"name": name}, {"outbox": 1})
+    if run is not None:
+        events.publish(database, [*(run.get("outbox") or []),
+                                  events.change("run.deleted", now, run=name)])
 
 
 def latest_runs(database, skip, limit, now=None, after=None, fields=None):

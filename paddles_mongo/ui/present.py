@@ -55,6 +55,14 @@ def duration(seconds):
     return span(seconds) if isinstance(seconds, (int, float)) and seconds >= 0 else ""
 
 
+def held_for(event):
+    """How long the lock an unlock event ends was held (`locked_since` to its `time`)."""
+    since, until = parse_time(event.get("locked_since")), parse_time(event.get("time"))
+    if since is None or until is None:
+        return ""
+    return span(max((until - since).total_seconds(), 0))
+
+
 @dataclass
 class BarPart:
     status: str

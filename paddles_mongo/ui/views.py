@@ -19,6 +19,7 @@ from ..domain.lab_questions import FAILED_STATUSES, FINISHED_STATUSES
 from ..domain.runs import FALLBACK_RUN_STATUS, RUN_STATUS_RULES
 from ..errors import error_answer
 from ..exceptions import NotFound
+from ..schemas.events import event_to_json
 from ..schemas.jobs import job_to_json
 from ..schemas.lab_questions import (CompareQuery, FailureJobsQuery, FailuresQuery,
                                      FlakyTestsQuery, TestHistoryQuery, TrendsQuery,
@@ -27,6 +28,7 @@ from ..schemas.nodes import NodeJobsQuery, NodeListQuery, node_to_json
 from ..schemas.queries import PageQuery
 from ..schemas.queues import queue_to_json
 from ..schemas.runs import run_to_json
+from ..services import events as event_service
 from ..services import jobs as job_service
 from ..services import lab_questions
 from ..services import nodes as node_service
@@ -264,6 +266,9 @@ def nodes():
                            machine_types=node_service.machine_types(state.database))
 
 
+NODE_HISTORY_ROWS = 50  # of the node's lock history, newest first (all: /nodes/{node}/history/)
+
+
 @blp.route("/nodes/<node_name>")
 def node(node_name):
     state = app_state()
@@ -273,8 +278,10 @@ def node(node_name):
     skip, limit = page_window(count, query["page"])
     docs, more = paged(node_service.node_jobs(state.database, node_name, utcnow(), skip,
                                               limit + 1, status=query.get("status")), limit)
+    history = event_service.node_history(state.database, node_name)[:NODE_HISTORY_ROWS]
     return render_template("ui/node.html", node=node_to_json(doc, {}), more=more,
                            page=query["page"],
+                           history=[event_to_json(event) for event in history],
                            jobs=[{"run": job["run"], **job_to_json(job, state.settings)}
                                  for job in docs])
 

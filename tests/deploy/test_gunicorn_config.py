@@ -53,6 +53,15 @@ def test_timeouts_recycling_and_access_log(monkeypatch, environ):
     assert Settings().mongo_socket_timeout_ms / 1000 < config["timeout"]
 
 
+def test_threaded_workers_take_only_what_their_threads_serve(monkeypatch):
+    """Event streams hold a thread each; a worker queues no connection of its own."""
+    config = load_config(monkeypatch)
+    assert (config["worker_class"], config["threads"]) == ("gthread", 8)
+    assert (config["worker_connections"], config["keepalive"]) == (8, 0)
+    config = load_config(monkeypatch, PADDLES_WORKER_THREADS="3")
+    assert (config["threads"], config["worker_connections"]) == (3, 3)
+
+
 def test_bind_comes_from_server_host_and_port(monkeypatch):
     assert load_config(monkeypatch)["bind"] == "127.0.0.1:8080"
     config = load_config(monkeypatch, PADDLES_SERVER_HOST="0.0.0.0", PADDLES_SERVER_PORT="9000")

@@ -291,6 +291,8 @@ def test_nodes_pages(lab, browser):
     text = browser.find_element(By.TAG_NAME, "body").text
     assert "debugging mon-auth" in text
     assert {row[1] for row in rows(browser)} == {"7001", "7003", "7102"}
+    history = rows(browser, 1)  # its lock history, newest first
+    assert [row[1:4] for row in history] == [["locked", "yuriw@teuthology", "debugging mon-auth"]]
 
 
 def test_queue_page(lab, browser):

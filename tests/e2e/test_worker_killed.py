@@ -35,7 +35,10 @@ def lifecycle(url, run, job_id):
 def test_runs_are_exact_again_after_workers_die_between_the_two_writes(mongo_server_uri):
     env = {"PADDLES_TEST_DIE_ON_PASS": ",".join(DYING),
            "PADDLES_STALE_WRITE_SECONDS": str(STALE_SECONDS),
-           "PADDLES_REPAIR_INTERVAL_SECONDS": str(INTERVAL_SECONDS)}
+           "PADDLES_REPAIR_INTERVAL_SECONDS": str(INTERVAL_SECONDS),
+           # One request per worker: the kill ends exactly the dying request (a threaded
+           # worker's other requests would die with it, unanswered, as in any crash).
+           "PADDLES_WORKER_THREADS": "1"}
     with gunicorn_server(mongo_server_uri, "killed", extra_env=env,
                          app="tests.e2e.dying_app:create_app()") as (url, database):
         with ThreadPoolExecutor(max_workers=8) as pool:

@@ -70,20 +70,26 @@ def test_job_list_uses_two_commands(commands_of):
 
 
 # A job write is journalled on its run (findAndModify), then the job's own write (a PUT reads it
-# first), then one update of its run, which applies what that job changed to the run's counts
-# and drops the journal entry: the same commands in a run of any size.
+# first), then one update of its run, which applies what that job changed to the run's counts,
+# drops the journal entry and puts the write's events in the run's outbox (findAndModify,
+# answering the outbox), then the events are published: the same commands in a run of any size.
+# Publishing events: the newest seq read, the events inserted, the outbox entries pulled.
+PUBLISH = ["find", "insert", "update"]
 
 @pytest.mark.parametrize("jobs_in_run", [1, 60])
-def test_job_post_uses_three_commands_whatever_the_size_of_the_run(commands_of, jobs_in_run):
+def test_job_post_uses_six_commands_whatever_the_size_of_the_run(commands_of, jobs_in_run):
     make_runs(commands_of, 1, jobs_per_run=jobs_in_run)
     commands = commands_of("POST", f"/runs/{RUN}-0/jobs/", json={"job_id": "x", "status": "queued"})
     print(f"POST job: {len(commands)} commands {commands}")
-    assert commands == ["findAndModify", "insert", "update"]
+    assert commands == ["findAndModify", "insert", "findAndModify", *PUBLISH]
 
 
 def test_the_first_job_post_of_a_run_also_creates_the_run(commands_of):
     commands = commands_of("POST", f"/runs/{RUN}-new/jobs/", json={"job_id": "1", "status": "queued"})
-    assert commands == ["findAndModify", "insert", "findAndModify", "insert", "update"]
+    # The database's first event: numbered from the floor (counters), read once.
+    first_publish = ["find", "find", "insert", "update"]
+    assert commands == ["findAndModify", "insert", *first_publish, "findAndModify", "insert",
+                        "findAndModify", *PUBLISH]
 
 
 def test_a_duplicate_job_post_drops_its_journal_entry(commands_of):
@@ -97,25 +103,27 @@ def test_job_post_with_targets_adds_one_command_for_the_nodes(commands_of):
     targets = {f"ubuntu@smithi00{i}.front.sepia.ceph.com": "ssh-ed25519 AAAA" for i in range(3)}
     commands = commands_of("POST", f"/runs/{RUN}-0/jobs/",
                        json={"job_id": "8", "status": "running", "targets": targets})
-    # Nodes seen for the first time are created, then numbered in creation order: two more.
-    assert commands == ["findAndModify", "insert", "update", "update", "findAndModify", "update"]
+    # Nodes seen for the first time are created, then numbered in creation order, and their
+    # node.created events published.
+    assert commands == ["findAndModify", "insert", "findAndModify", *PUBLISH, "update",
+                        "findAndModify", "update", *PUBLISH]
     commands = commands_of("POST", f"/runs/{RUN}-0/jobs/",
                        json={"job_id": "9", "status": "running", "targets": targets})
-    assert commands == ["findAndModify", "insert", "update", "update"]
+    assert commands == ["findAndModify", "insert", "findAndModify", *PUBLISH, "update"]
 
 
 @pytest.mark.parametrize("jobs_in_run", [1, 60])
-def test_job_put_that_changes_status_uses_four_commands(commands_of, jobs_in_run):
+def test_job_put_that_changes_status_uses_seven_commands(commands_of, jobs_in_run):
     make_runs(commands_of, 1, jobs_per_run=jobs_in_run)
     commands = commands_of("PUT", f"/runs/{RUN}-0/jobs/0/", json={"status": "running"})
     print(f"PUT job (status change): {len(commands)} commands {commands}")
-    assert commands == ["find", "findAndModify", "update", "update"]
+    assert commands == ["find", "findAndModify", "update", "findAndModify", *PUBLISH]
 
 
-def test_job_put_without_status_change_uses_four_commands(commands_of):
+def test_job_put_without_status_change_uses_seven_commands(commands_of):
     make_runs(commands_of, 1)
     commands = commands_of("PUT", f"/runs/{RUN}-0/jobs/1/", json={"description": "touched"})
-    assert commands == ["find", "findAndModify", "update", "update"]
+    assert commands == ["find", "findAndModify", "update", "findAndModify", *PUBLISH]
 
 
 def test_job_delete_also_reads_the_run_and_its_first_job(commands_of):
@@ -123,10 +131,11 @@ def test_job_delete_also_reads_the_run_and_its_first_job(commands_of):
     both again to confirm them."""
     make_runs(commands_of, 1)
     commands = commands_of("DELETE", f"/runs/{RUN}-0/jobs/0/")
-    assert commands == ["find", "findAndModify", "delete", "update",
+    assert commands == ["find", "findAndModify", "delete", "findAndModify", *PUBLISH,
                         "find", "find", "update", "find", "find"]
     commands = commands_of("DELETE", f"/runs/{RUN}-0/jobs/2/")
-    assert commands == ["find", "findAndModify", "delete", "update", "find", "find"]
+    assert commands == ["find", "findAndModify", "delete", "findAndModify", *PUBLISH,
+                        "find", "find"]
 
 
 def test_job_get_uses_one_command(commands_of):

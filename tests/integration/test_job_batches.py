@@ -327,28 +327,31 @@ def test_a_batch_write_overwritten_before_it_is_counted_is_counted_once(database
 
 @pytest.fixture
 def dying(database, monkeypatch):
-    """dying(collection name, method): the next call of the method on that collection dies
-    before it is sent, as when the worker or the database is killed. The batch's writes are
-    `bulk_write` of the jobs, then `update_one` of the run, which counts them."""
+    """dying(collection name, method, nth=1): the nth next call of the method on that
+    collection dies before it is sent, as when the worker or the database is killed. The
+    batch's writes are `find_one_and_update` of the run (its journal), `bulk_write` of the
+    jobs, then `find_one_and_update` of the run, which counts them (and takes their events)."""
     collection = type(database.jobs)
     armed = []
-    for method in ("bulk_write", "update_one"):
+    for method in ("bulk_write", "update_one", "find_one_and_update"):
         for_real = getattr(collection, method)
 
         def call(self, *args, _method=method, _for_real=for_real, **kwargs):
-            if armed and (self.name, _method) == armed[0]:
-                armed.clear()
-                raise Died("connection closed")
+            if armed and [self.name, _method] == armed[0][:2]:
+                armed[0][2] -= 1
+                if not armed[0][2]:
+                    armed.clear()
+                    raise Died("connection closed")
             return _for_real(self, *args, **kwargs)
 
         monkeypatch.setattr(collection, method, call)
-    return lambda name, method: armed.append((name, method))
+    return lambda name, method, nth=1: armed.append([name, method, nth])
 
 
 def test_a_batch_that_died_before_counting_is_counted_by_the_repair(database, settings,
                                                                     dying):
     post(database, settings, 1, status="queued")
-    dying("runs", "update_one")
+    dying("runs", "find_one_and_update", 2)
     with pytest.raises(Died):
         report(database, settings, job(1, status="running"), job(2, status="pass"))
     assert len(database.runs.find_one({"name": RUN})["pending"]) == 2
@@ -362,7 +365,7 @@ def test_the_next_batch_counts_the_writes_a_dead_batch_left(database, settings,
     """teuthology resends a report that failed: the next writes count the lost ones first."""
     post(database, settings, 1, status="queued")
     post(database, settings, 2, status="queued")
-    dying("runs", "update_one")
+    dying("runs", "find_one_and_update", 2)
     with pytest.raises(Died):
         report(database, settings, job(1, status="running"), job(2, status="running"))
     report(database, settings, job(1, status="pass", success=True), job(2, status="dead"))

@@ -372,3 +372,26 @@ def test_a_304_reads_the_run_by_its_name_alone(plans_by_policy, url):
     plans = list(winning_plans(explainer.db.command("explain", explainable(command),
                                                     verbosity="queryPlanner")))
     assert {name for plan in plans for name in index_names(plan)} == {"name_unique"}
+
+
+# Each events page reads the sequence on its filter's (key, seq) index; the local database's
+# windows also read the newest seq on the sequence's own.
+EVENT_PAGES = {"/events/?after=3&limit=10": "seq_unique",
+               "/events/?type=job.created,run.updated&limit=5": "type_seq",
+               f"/events/?run={RUN}&after=2": "run_seq", "/events/?node=smithi001": "node_seq",
+               "/events/?node=smithi001&type=node.created": "node_seq"}
+
+
+@pytest.mark.parametrize("url", EVENT_PAGES)
+def test_event_pages_read_the_sequence_on_their_filters_index(plans_by_policy, url):
+    assert indexes_read(plans_by_policy, url) in ({EVENT_PAGES[url]},
+                                                  {EVENT_PAGES[url], "seq_unique"})
+
+
+def test_node_history_reads_the_nodes_events(plans_by_policy):
+    client = plans_by_policy[0]
+    assert client.put("/nodes/smithi002/lock", json={
+        "locked": True, "locked_by": "alice", "description": "plans"}).status_code == 200
+    assert indexes_read(plans_by_policy, "/nodes/smithi002/history/") == {"node_seq"}
+    assert client.put("/nodes/smithi002/lock", json={
+        "locked": False, "locked_by": "alice"}).status_code == 200

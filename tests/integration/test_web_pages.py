@@ -176,7 +176,7 @@ TWINS = [
     ("/ui/failures/jobs?signature=x", ["/failures/jobs/?signature=x"]),
     ("/ui/trends?suite=rados", ["/trends/?suite=rados"]),
     ("/ui/nodes/", ["/nodes/"]),
-    (f"/ui/nodes/{NODE}", [f"/nodes/{NODE}/jobs/?count=51"]),
+    (f"/ui/nodes/{NODE}", [f"/nodes/{NODE}/jobs/?count=51", f"/nodes/{NODE}/history/"]),
     ("/ui/queue", ["/runs/queued/", "/queue/"]),
 ]
 
@@ -211,3 +211,17 @@ def test_a_run_page_shows_each_write_at_once(client):
                                                    "description": "rados/b"}).status_code == 200
     assert re.findall(r'/jobs/(\d+)">\1</a>', page(client, f"/ui/runs/{run}", sort="-job_id")) == [
         "2", "1"]
+
+
+def test_a_node_page_shows_its_lock_history(client):
+    assert client.post("/nodes/", json={"name": "mira001"}).status_code == 200
+    for body in ({"locked": True, "locked_by": "alice@host", "description": "rados run"},
+                 {"locked": False, "locked_by": "alice@host"}):
+        assert client.put("/nodes/mira001/lock", json=body).status_code == 200
+    html = page(client, "/ui/nodes/mira001")
+    history = html.split("<h2>Lock history</h2>", 1)[1]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", history)
+    assert cells[:1] == ["unlocked"] and "alice@host" in cells and "rados run" in cells
+    assert history.index(">unlocked<") < history.index(">locked<")  # newest first
+    assert client.post("/nodes/", json={"name": "mira002"}).status_code == 200
+    assert "No lock history kept." in page(client, "/ui/nodes/mira002")

@@ -401,27 +401,36 @@ def commands_of(mongo_backend, query_policy):
         yield count
 
 
+# The events of a count, published (services/events.py): the newest number, the events
+# stored, pulled from the outbox. The first event of a database also reads the floor.
+PUBLISH = ["find", "insert", "update"]
+FIRST_PUBLISH = ["find", "find", "insert", "update"]
+
+
 @COUNTS_COMMANDS
 @pytest.mark.parametrize("query_policy", QUERY_POLICIES)
 @pytest.mark.parametrize("size", [3, 300, MAX_BATCH_JOBS])
 def test_a_batch_costs_the_same_commands_whatever_its_size(commands_of, size):
-    # The run is made with its first jobs: its journal entries are pushed again after it.
+    # The run is made (and its run.created published) with its first jobs: its journal
+    # entries are pushed again after it.
     assert commands_of([job(n, status="queued") for n in range(size)]) == [
-        "find", "findAndModify", "insert", "findAndModify", "insert", "update"]
+        "find", "findAndModify", "insert", *FIRST_PUBLISH, "findAndModify", "insert",
+        "findAndModify", *PUBLISH]
     assert commands_of([job(n, status="running") for n in range(size)]) == [
-        "find", "findAndModify", "update", "update"]
+        "find", "findAndModify", "update", "findAndModify", *PUBLISH]
     half = size // 2
     assert commands_of([job(n, status="pass", success=True) for n in range(half, size + half)]
-                       ) == ["find", "findAndModify", "insert", "update", "update"]
+                       ) == ["find", "findAndModify", "insert", "update", "findAndModify",
+                             *PUBLISH]
 
 
 @COUNTS_COMMANDS
 @pytest.mark.parametrize("query_policy", QUERY_POLICIES)
 def test_a_job_id_sent_twice_costs_a_second_round(commands_of):
-    assert commands_of([job(1, status="queued"), job(2), job(1, status="running")])[-4:] == [
-        "find", "findAndModify", "update", "update"]
-    assert commands_of([job(1), job(1), job(1)]) == ["find", "findAndModify", "update",
-                                                     "update"] * 3
+    round_of_updates = ["find", "findAndModify", "update", "findAndModify", *PUBLISH]
+    assert commands_of([job(1, status="queued"), job(2), job(1, status="running")]
+                       )[-len(round_of_updates):] == round_of_updates
+    assert commands_of([job(1), job(1), job(1)]) == round_of_updates * 3
 
 
 @COUNTS_COMMANDS
@@ -431,7 +440,9 @@ def test_new_nodes_of_a_batch_cost_three_commands_whatever_their_number(commands
         return [job(n, status="running", targets={f"ubuntu@{HOST.format(n % 40)}": "key"})
                 for n in range(first, first + 40)]
 
-    assert commands_of(items(0))[-3:] == ["update", "findAndModify", "update"]  # made, numbered
-    assert commands_of(items(0)) == ["find", "findAndModify", "update", "update"]  # linked
-    assert commands_of(items(40)) == ["find", "findAndModify", "insert", "update",
-                                      "update"]  # known nodes: looked up, not made
+    # made, numbered, their node.created published
+    assert commands_of(items(0))[-6:] == ["update", "findAndModify", "update", *PUBLISH]
+    assert commands_of(items(0)) == ["find", "findAndModify", "update", "findAndModify",
+                                     *PUBLISH]  # linked
+    assert commands_of(items(40)) == ["find", "findAndModify", "insert", "findAndModify",
+                                      *PUBLISH, "update"]  # known nodes: looked up, not made

@@ -47,11 +47,6 @@ def job_request(body):
     return data
 
 
-def selected_job_fields(fields):
-    """The job keys `?fields=` names, or None for whole jobs."""
-    return (requested_fields(fields, JOB_SELECTABLE_FIELDS) if fields else None) or None
-
-
 def jobs_json(docs, fields):
     """Job documents as JSON, or only their keys `fields` (`run`: the job's run, as JSON, read
     once per run)."""
@@ -135,7 +130,7 @@ class RunJobs(MethodView):
         attributes named in `fields`. Its ETag is the run's version (known before reading a
         job)."""
         state = app_state()
-        names = selected_job_fields(fields)
+        names = requested_fields(fields, JOB_SELECTABLE_FIELDS)
         run = run_service.get_run(state.database, run_name, {"writes": 1})
         tag = version_tag("run jobs", run["_id"], run.get("writes"), status, names)
         if (unchanged := not_modified(tag)) is not None:
@@ -177,7 +172,7 @@ class Job(MethodView):
     @blp.response(200, JobSchema)
     def get(self, run_name, job_id, fields=""):
         """One job, or only the attributes named in `fields`."""
-        names = selected_job_fields(fields)
+        names = requested_fields(fields, JOB_SELECTABLE_FIELDS)
         doc = job_service.find_job(app_state().database, run_name, job_id,
                                    stored_fields(names) if names else None)
         return jsonify(jobs_json([doc], names)[0])
@@ -209,7 +204,7 @@ class JobSearch(MethodView):
         """Jobs of every run, newest `posted` first (`count` defaults to 10), or only the
         attributes named in `fields`."""
         state = app_state()
-        names = selected_job_fields(fields)
+        names = requested_fields(fields, JOB_SELECTABLE_FIELDS)
         if count is None:
             count = state.settings.default_jobs_count
         if count == 0:

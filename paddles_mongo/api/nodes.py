@@ -48,7 +48,7 @@ class Nodes(MethodView):
         """Nodes in creation order, filtered by any of machine_type (`a|b|c` for several),
         os_type, os_version, locked_by, locked, up; `count` nodes per `page` (count 0: every
         node); only the keys named in `fields` if given."""
-        names = (requested_fields(fields, NODE_JSON_FIELDS) if fields else None) or None
+        names = requested_fields(fields, NODE_JSON_FIELDS)
         filters = {key: value for key, value in filters.items() if value != ""}
         if machine_type:
             types = machine_type_list(machine_type)

@@ -27,7 +27,7 @@ class Runs(MethodView):
     def get(self, count=None, page=1, fields="", after=None):
         """The latest runs, newest `posted` first (`count` defaults to 25)."""
         state = app_state()
-        names = selected(fields, RUN_SELECTABLE_FIELDS)
+        names = requested_fields(fields, RUN_SELECTABLE_FIELDS)
         if count is None:
             count = state.settings.default_latest_runs_count
         if count == 0:
@@ -49,11 +49,6 @@ class Runs(MethodView):
         return jsonify({})
 
 
-def selected(fields, selectable):
-    """The keys `?fields=` names (of `selectable`), or None for whole runs."""
-    return (requested_fields(fields, selectable) if fields else None) or None
-
-
 def run_version(run, names=None):
     """The run page's ETag: the run's `writes` counts every change of the run and its jobs
     (services/run_summary.py), so it is known from the run alone, before any job is read."""
@@ -70,16 +65,15 @@ class Run(MethodView):
         """The run with every job embedded (in job_id string order), as pulpito reads it; or,
         with `fields`, only those keys of it (any key of a run, `id`, and `jobs`)."""
         state = app_state()
-        names = selected(fields, (*RUN_KEYS, "jobs"))
+        names = requested_fields(fields, (*RUN_KEYS, "jobs"))
+        keys = names and [name for name in names if name != "jobs"]  # the run's own
         projection = None
-        if names:
-            projection = dict.fromkeys(("name", "writes", *run_stored_fields(names)), 1)
-            projection.pop("jobs", None)
+        if names:  # the run page's cache key (`name`, `writes`) and what the keys are made of
+            projection = dict.fromkeys(("name", "writes", *run_stored_fields(keys)), 1)
         run = run_service.get_run(state.database, run_name, projection)
         tag = run_version(run, names)
         if (unchanged := not_modified(tag)) is not None:
             return unchanged
-        keys = names and [name for name in names if name != "jobs"]
         body = orjson.dumps(run_to_json(run, state.settings, keys) if keys != [] else {})
         if names is None or "jobs" in names:
             # The (cached) encoded job list spliced in as the last key.
@@ -140,7 +134,7 @@ class RunFilter(MethodView):
         run_filter = parse_filter_path(segments, state.settings.timezone)
         if run_filter.listing:
             return jsonify(run_filters.filter_values(state.database, run_filter))
-        names = selected(fields, RUN_KEYS)
+        names = requested_fields(fields, RUN_KEYS)
         stored = names and run_stored_fields(names)
         if run_filter.date_range:
             return jsonify(runs_json(run_filters.filtered_runs(

@@ -197,9 +197,12 @@ def conditional_get(response):
 
 
 def requested_fields(text, selectable):
-    """Parse `?fields=a,b`: outer commas stripped, `_`-prefixed names skipped, anything not
+    """The names `?fields=a,b` selects, or None for whole objects (no parameter, or only
+    skipped names): outer commas stripped, `_`-prefixed names skipped, anything not
     selectable -> 400 (as the original did)."""
+    if not text:
+        return None
     names = [name for name in text.strip(",").split(",") if not name.startswith("_")]
     if any(name not in selectable for name in names):
         raise InvalidInput(INVALID_FIELD)
-    return names
+    return names or None

@@ -3,10 +3,12 @@
 How a change becomes exactly one event, whatever dies when:
 
 1. The change's event is written *with* the change, in the same atomic update of the changed
-   document (run, node, queue): pushed onto its `outbox` (a job write's events are pushed onto
-   its run's outbox when the job write is counted, run_summary._finish, which happens exactly
-   once per job write that took place, by its writer or by the repairs). A write that did not
-   happen has no event; one that happened has its event stored with it.
+   document (run, node, queue): pushed onto its `outbox`. A job write is journalled on its
+   run before it is made, and that entry is its outbox: its event (`eid`: the entry's id) is
+   published once the write is known to have happened, before the entry is counted
+   (run_summary._finish, by its writer, a later writer of the job or the repairs); the run's
+   status change that counting makes goes onto the run's outbox in the counting update. A
+   write that did not happen has no event; one that happened has its event stored with it.
 2. Publishing copies outbox entries into `events` in their order, each numbered one above the
    newest event (`seq`, unique), then pulls them from the outbox. Each entry carries an `eid`
    (unique in `events`): an entry published twice (its publisher died before the pull, and the

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bson import ObjectId
-from pymongo import ReturnDocument, UpdateOne
+from pymongo import UpdateOne
 
 from ..domain.jobs import RUN_SUMMARY_FIELDS
 from ..domain.runs import (FALLBACK_RUN_STATUS, RESULT_STATUSES, RUN_STATUS_RULES,
@@ -417,28 +417,52 @@ def counted_job_write(database, run_name, change, write_job, now):
 
 def _begin(database, run_name, change, now):
     entry = change.entry(now)
-    update = {"$push": {"pending": entry}}
-    if change.op == CREATE:
-        update["$inc"] = {"job_seq": 1}
-    run = database.runs.find_one_and_update(
-        {"name": run_name}, update, projection={"pending": 1, "job_seq": 1},
-        return_document=ReturnDocument.AFTER)
-    if run is None:
+    pending = _journal(database, run_name, [entry])
+    if pending is None:
         return None
     if change.prior is not None:
         # The job state this write read came from `prior`: if that write is still pending
         # (its writer died before counting it, or has not got there yet), it happened.
-        for pending in run.get("pending") or []:
-            if pending["w"] == change.prior:
-                _finish(database, run_name, pending)
-    entry["job_seq"] = run.get("job_seq")
+        for other in pending:
+            if other["w"] == change.prior:
+                _finish(database, run_name, other)
+    entry["job_seq"] = _job_seqs(pending, [entry])[0]
     return entry
 
 
+def _journal(database, run_name, entries):
+    """Push `entries` onto the run's journal, numbering the creations among them after the
+    run's `job_seq`; returns the journal as read after (None: no such run). Each creation's
+    entry carries its number (`job_seq`): the journal read may hold later writers' entries
+    too (query_policy's update_and_read)."""
+    numbered, creations = [], 0
+    for entry in entries:
+        fields = {key: _literal(value) for key, value in entry.items()}
+        if entry["op"] == CREATE:
+            creations += 1
+            fields["job_seq"] = {"$add": [{"$ifNull": ["$job_seq", 0]}, creations]}
+        numbered.append(fields)
+    changes = {"pending": {"$concatArrays": [{"$ifNull": ["$pending", []]}, numbered]}}
+    if creations:
+        changes["job_seq"] = {"$add": [{"$ifNull": ["$job_seq", 0]}, creations]}
+    run = database.policy.update_and_read(database.runs, {"name": run_name}, "name",
+                                          [{"$set": changes}], {"pending": 1})
+    return None if run is None else run.get("pending") or []
+
+
+def _job_seqs(pending, entries):
+    """The `job_seq` of each of `entries` (None for all but creations) in the journal
+    `pending`, which holds them."""
+    numbers = {other["w"]: other.get("job_seq") for other in pending}
+    return [numbers[entry["w"]] for entry in entries]
+
+
 def _finish(database, run_name, entry):
-    """Apply `entry`'s change to the run's summary and drop it from `pending`, atomically and
-    only while it is pending. A deletion also drops every other deletion of the same job: a
-    job document is deleted once, so they all describe the one that happened."""
+    """Publish the event of `entry`'s job write (which happened), then apply its change to
+    the run's summary and drop it from `pending`, atomically and only while it is pending. A
+    deletion also drops every other deletion of the same job: a job document is deleted once,
+    so they all describe the one that happened."""
+    _publish_job_events(database, run_name, [entry])
     _finish_and_publish(database, *_finish_update(run_name, entry))
 
 
@@ -452,44 +476,65 @@ def _finish_update(run_name, entry):
                                         {"$ne": ["$$entry.job", entry["job"]]}]}]}
     update[0]["$set"]["pending"] = {"$filter": {"input": "$pending", "as": "entry",
                                                 "cond": keep}}
-    # The write's events go onto the run's outbox in the same update (before the status is
-    # derived, so a status change is seen): counted once, published once (services/events.py).
-    update.insert(-1, {"$set": {"outbox": _outbox_with_events(run_name, [entry])}})
+    _with_run_event(run_name, update, [entry])
     return {"name": run_name, "pending.w": entry["w"]}, update
+
+
+def _with_run_event(run_name, update, entries):
+    """Make the counting `update` of the journalled job writes `entries` put run.updated on
+    the run's outbox if they change its status (before the status is derived, so the change
+    is seen): counted once, published once (services/events.py). Only writes that move the
+    counts can change the status, which is derived from them alone."""
+    if any(entry["op"] != UPDATE or result_key(entry["before"].get("status"))
+           != result_key(entry["after"].get("status")) for entry in entries):
+        update.insert(-1, {"$set": {"outbox": _outbox_with_run_event(run_name, entries)}})
 
 
 JOB_EVENTS = {CREATE: "job.created", UPDATE: "job.updated", DELETE: "job.deleted"}
 
 
-def _outbox_with_events(run_name, entries):
-    """The run's outbox with the events of the journalled job writes `entries` (counted in
-    one update): each one's job event, and run.updated when they change the run's status."""
-    job_events = []
-    for entry in entries:
-        before, after = entry["before"] or {}, entry["after"] or {}
-        job_id = (entry["after"] or entry["before"])["job_id"]
-        keys = {}
-        if entry["op"] == CREATE:
-            keys["status"] = after.get("status")
-        elif entry["op"] == UPDATE and before.get("status") != after.get("status"):
-            keys.update(status=after.get("status"), old_status=before.get("status"))
-        job_events.append({**events.change(JOB_EVENTS[entry["op"]], entry["at"], run=run_name,
-                                           job_id=job_id, **keys), "by": entry.get("by")})
+def _job_event(run_name, entry):
+    """The event of a journalled job write, identified by the write (its entry's `w`), so
+    that each of the writer, a successor and the repairs may publish it and it is stored once.
+    """
+    before, after = entry["before"] or {}, entry["after"] or {}
+    keys = {}
+    if entry["op"] == CREATE:
+        keys["status"] = after.get("status")
+    elif entry["op"] == UPDATE and before.get("status") != after.get("status"):
+        keys.update(status=after.get("status"), old_status=before.get("status"))
+    return {**events.change(JOB_EVENTS[entry["op"]], entry["at"], run=run_name,
+                            job_id=(entry["after"] or entry["before"])["job_id"], **keys),
+            "eid": str(entry["w"]), "by": entry.get("by")}
+
+
+def _publish_job_events(database, run_name, entries):
+    """Publish the events of the journalled job writes `entries`, which happened, before they
+    are counted: the journal entry is their outbox. The run's document is not rewritten for
+    them, so a job write costs the run two updates, not three (docs/performance.md)."""
+    events.publish(database, [_job_event(run_name, entry) for entry in entries])
+
+
+def _outbox_with_run_event(run_name, entries):
+    """The run's outbox with run.updated when the journalled job writes `entries` (counted in
+    one update) change the run's status."""
     first = entries[0]
     run_event = {**events.change("run.updated", first["at"], run=run_name),
                  "by": first.get("by")}
     run_event = {key: _literal(value) for key, value in run_event.items()}
     run_event.update(status=STATUS_EXPRESSION, old_status="$status")
     status_changed = {"$ne": ["$status", STATUS_EXPRESSION]}
-    return {"$concatArrays": [{"$ifNull": ["$outbox", []]}, _literal(job_events),
+    return {"$concatArrays": [{"$ifNull": ["$outbox", []]},
                               {"$cond": [status_changed, [run_event], []]}]}
 
 
 def _finish_and_publish(database, run_filter, update):
-    """Send a counting update of the run; publish the events it put on the run's outbox.
-    Returns whether it matched."""
-    run = database.runs.find_one_and_update(run_filter, update, projection={"outbox": 1},
-                                            return_document=ReturnDocument.AFTER)
+    """Send a counting update of the run (`run_filter` names it); publish the events it put
+    on the run's outbox, if it may put some there. Returns whether it matched."""
+    if not any("outbox" in stage["$set"] for stage in update):
+        return database.runs.update_one(run_filter, update).matched_count == 1
+    run = database.policy.update_and_read(database.runs, run_filter, "name", update,
+                                          {"outbox": 1})
     if run is not None:
         events.publish_outbox(database, "runs", run)
     return run is not None
@@ -535,6 +580,7 @@ def counted_job_writes(database, run_name, changes, write_jobs, now):
         answers = [entry["w"] not in pending if answer is None else answer
                    for entry, answer in zip(entries, answers)]
     counted = [entry for entry, answer in zip(entries, answers) if answer]
+    _publish_job_events(database, run_name, counted)
     if not _finish_and_publish(database, *_finish_many_update(run_name, entries, counted)):
         # A writer that read one of these jobs counted its entry first: each entry alone.
         alone = [UpdateOne(*_finish_update(run_name, entry)) for entry in counted]
@@ -556,41 +602,31 @@ def _finish_many_update(run_name, entries, counted):
                                  entry["started"]) for entry in counted])
     update[0]["$set"]["pending"] = {"$filter": {"input": "$pending", "as": "entry", "cond": {
         "$ne": ["$$entry.batch", entries[0]["batch"]]}}}
-    if counted:
-        update.insert(-1, {"$set": {"outbox": _outbox_with_events(run_name, counted)}})
-    # Each entry its own condition: the local database matches `$all` of several values of a
-    # field of an array's documents wrongly (never).
-    return {"name": run_name, "$and": [{"pending.w": entry["w"]} for entry in entries]}, update
+    _with_run_event(run_name, update, counted)
+    # Each entry its own element condition: the local database matches `$all` of several
+    # values of a field of an array's documents wrongly (never), and reads the whole
+    # collection for a filter with `$and`.
+    return {"name": run_name, "pending": {"$all": [{"$elemMatch": {"w": entry["w"]}}
+                                                   for entry in entries]}}, update
 
 
 def _begin_many(database, run_name, changes, now):
     """_begin for several changes: (entries, job_seqs), or None without such a run."""
     batch = ObjectId()  # marks the entries pushed together, resolved together
     entries = [{**change.entry(now), "batch": batch} for change in changes]
-    creations = sum(change.op == CREATE for change in changes)
-    update = {"$push": {"pending": {"$each": entries}}}
-    if creations:
-        update["$inc"] = {"job_seq": creations}
-    run = database.runs.find_one_and_update(
-        {"name": run_name}, update, projection={"pending": 1, "job_seq": 1},
-        return_document=ReturnDocument.AFTER)
-    if run is None:
+    pending = _journal(database, run_name, entries)
+    if pending is None:
         return None
     # As _begin: the job states these writes read came from their `prior` writes, so those
     # still pending happened; counted before any of these job writes.
     priors = {change.prior for change in changes if change.prior is not None}
-    unfinished = [entry for entry in run.get("pending") or [] if entry["w"] in priors]
+    unfinished = [entry for entry in pending if entry["w"] in priors]
     if unfinished:
+        _publish_job_events(database, run_name, unfinished)
         database.runs.bulk_write([UpdateOne(*_finish_update(run_name, entry))
                                   for entry in unfinished])
         _publish_run_outbox(database, run_name)
-    job_seq = (run.get("job_seq") or 0) - creations
-    job_seqs = []
-    for change in changes:
-        if change.op == CREATE:
-            job_seq += 1
-        job_seqs.append(job_seq if change.op == CREATE else None)
-    return entries, job_seqs
+    return entries, _job_seqs(pending, entries)
 
 
 def _happened(database, run_name, entry):

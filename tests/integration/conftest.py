@@ -24,3 +24,10 @@ def run(client):
 @pytest.fixture
 def frozen_clock(monkeypatch):
     return FrozenClock(monkeypatch)
+
+
+@pytest.fixture
+def run_update(query_policy):
+    """An update of a run answering the run: a findAndModify on MongoDB; an update, then a
+    find by the run's name, on the local database (query_policy's update_and_read)."""
+    return ["findAndModify"] if query_policy == "mongodb" else ["update", "find"]

@@ -69,73 +69,129 @@ def test_job_list_uses_two_commands(commands_of):
     assert commands_of("GET", f"/runs/{RUN}-0/jobs/?fields=job_id,status") == ["find", "find"]
 
 
-# A job write is journalled on its run (findAndModify), then the job's own write (a PUT reads it
-# first), then one update of its run, which applies what that job changed to the run's counts,
-# drops the journal entry and puts the write's events in the run's outbox (findAndModify,
-# answering the outbox), then the events are published: the same commands in a run of any size.
-# Publishing events: the newest seq read, the events inserted, the outbox entries pulled.
+# A job write is journalled on its run (an update answering the journal), then the job's own
+# write (a PUT reads it first), then its event is published from the journal entry, then one
+# update of its run, which applies what that job changed to the run's counts, drops the journal
+# entry and puts a status change's event in the run's outbox (an update answering the outbox),
+# published if there is one: the same commands in a run of any size.
+
+
+# Publishing a job write's event: the newest seq read, the event inserted.
+JOB_EVENT = ["find", "insert"]
+# Publishing an outbox: the newest seq read, the events inserted, the outbox entries pulled.
 PUBLISH = ["find", "insert", "update"]
 
 @pytest.mark.parametrize("jobs_in_run", [1, 60])
-def test_job_post_uses_six_commands_whatever_the_size_of_the_run(commands_of, jobs_in_run):
+def test_job_post_costs_the_same_commands_whatever_the_size_of_the_run(commands_of, run_update, jobs_in_run):
     make_runs(commands_of, 1, jobs_per_run=jobs_in_run)
     commands = commands_of("POST", f"/runs/{RUN}-0/jobs/", json={"job_id": "x", "status": "queued"})
     print(f"POST job: {len(commands)} commands {commands}")
-    assert commands == ["findAndModify", "insert", "findAndModify", *PUBLISH]
+    assert commands == [*run_update, "insert", *JOB_EVENT, *run_update]
 
 
-def test_the_first_job_post_of_a_run_also_creates_the_run(commands_of):
+def test_the_first_job_post_of_a_run_also_creates_the_run(commands_of, run_update):
     commands = commands_of("POST", f"/runs/{RUN}-new/jobs/", json={"job_id": "1", "status": "queued"})
     # The database's first event: numbered from the floor (counters), read once.
     first_publish = ["find", "find", "insert", "update"]
-    assert commands == ["findAndModify", "insert", *first_publish, "findAndModify", "insert",
-                        "findAndModify", *PUBLISH]
+    # The journal finds no run (nothing to read): the run is made first. Its status moves from
+    # empty to queued: run.updated, from the run's outbox.
+    assert commands == [run_update[0], "insert", *first_publish, *run_update, "insert",
+                        *JOB_EVENT, *run_update, *PUBLISH]
 
 
-def test_a_duplicate_job_post_drops_its_journal_entry(commands_of):
+def test_a_duplicate_job_post_drops_its_journal_entry(commands_of, run_update):
     make_runs(commands_of, 1)
     commands = commands_of("POST", f"/runs/{RUN}-0/jobs/", json={"job_id": "1"}, status=400)
-    assert commands == ["findAndModify", "insert", "update"]
+    assert commands == [*run_update, "insert", "update"]
 
 
-def test_job_post_with_targets_adds_one_command_for_the_nodes(commands_of):
+def test_job_post_with_targets_adds_one_command_for_the_nodes(commands_of, run_update):
     make_runs(commands_of, 1)
     targets = {f"ubuntu@smithi00{i}.front.sepia.ceph.com": "ssh-ed25519 AAAA" for i in range(3)}
     commands = commands_of("POST", f"/runs/{RUN}-0/jobs/",
                        json={"job_id": "8", "status": "running", "targets": targets})
-    # Nodes seen for the first time are created, then numbered in creation order, and their
-    # node.created events published.
-    assert commands == ["findAndModify", "insert", "findAndModify", *PUBLISH, "update",
-                        "findAndModify", "update", *PUBLISH]
+    # The run starts running (run.updated). Nodes seen for the first time are created, then
+    # numbered in creation order, and their node.created events published.
+    assert commands == [*run_update, "insert", *JOB_EVENT, *run_update, *PUBLISH,
+                        "update", "findAndModify", "update", *PUBLISH]
     commands = commands_of("POST", f"/runs/{RUN}-0/jobs/",
                        json={"job_id": "9", "status": "running", "targets": targets})
-    assert commands == ["findAndModify", "insert", "findAndModify", *PUBLISH, "update"]
+    assert commands == [*run_update, "insert", *JOB_EVENT, *run_update, "update"]
 
 
 @pytest.mark.parametrize("jobs_in_run", [1, 60])
-def test_job_put_that_changes_status_uses_seven_commands(commands_of, jobs_in_run):
+def test_job_put_that_changes_the_run_status_publishes_its_run_updated_event(commands_of, run_update, jobs_in_run):
     make_runs(commands_of, 1, jobs_per_run=jobs_in_run)
     commands = commands_of("PUT", f"/runs/{RUN}-0/jobs/0/", json={"status": "running"})
     print(f"PUT job (status change): {len(commands)} commands {commands}")
-    assert commands == ["find", "findAndModify", "update", "findAndModify", *PUBLISH]
+    assert commands == ["find", *run_update, "update", *JOB_EVENT, *run_update, *PUBLISH]
 
 
-def test_job_put_without_status_change_uses_seven_commands(commands_of):
+def test_job_put_that_leaves_the_run_status_publishes_only_its_job_event(commands_of, run_update):
     make_runs(commands_of, 1)
+    # A write that moves no count cannot change the run's status: the count answers nothing.
     commands = commands_of("PUT", f"/runs/{RUN}-0/jobs/1/", json={"description": "touched"})
-    assert commands == ["find", "findAndModify", "update", "findAndModify", *PUBLISH]
+    assert commands == ["find", *run_update, "update", *JOB_EVENT, "update"]
+    commands_of("PUT", f"/runs/{RUN}-0/jobs/0/", json={"status": "running"})
+    commands = commands_of("PUT", f"/runs/{RUN}-0/jobs/1/", json={"status": "running"})
+    assert commands == ["find", *run_update, "update", *JOB_EVENT, *run_update]
 
 
-def test_job_delete_also_reads_the_run_and_its_first_job(commands_of):
+def test_job_delete_also_reads_the_run_and_its_first_job(commands_of, run_update):
     """Deleting the first job moves the run's first-job fields to the next job, then reads
     both again to confirm them."""
     make_runs(commands_of, 1)
     commands = commands_of("DELETE", f"/runs/{RUN}-0/jobs/0/")
-    assert commands == ["find", "findAndModify", "delete", "findAndModify", *PUBLISH,
+    assert commands == ["find", *run_update, "delete", *JOB_EVENT, *run_update,
                         "find", "find", "update", "find", "find"]
     commands = commands_of("DELETE", f"/runs/{RUN}-0/jobs/2/")
-    assert commands == ["find", "findAndModify", "delete", "findAndModify", *PUBLISH,
+    assert commands == ["find", *run_update, "delete", *JOB_EVENT, *run_update,
                         "find", "find"]
+
+
+@pytest.fixture
+def run_writes_of(settings):
+    """run_writes_of(method, url, **request): (command, filter) of each write of a run the
+    request sent."""
+    class RunWrites(CommandRecorder):
+        def record(self, event):
+            command = event.command
+            if event.command_name == "update" and command["update"] == "runs":
+                return [("update", one["q"]) for one in command["updates"]]
+            if event.command_name == "findAndModify" and command["findAndModify"] == "runs":
+                return [("findAndModify", command["query"])]
+            return None
+
+    recorder = RunWrites()
+    database = Database(settings, event_listeners=[recorder])
+    create_indexes(database)
+    client = create_app(settings, database).test_client()
+
+    def writes(method, url, **kwargs):
+        recorder.commands.clear()
+        assert client.open(url, method=method, **kwargs).status_code == 200
+        return [write for command in recorder.commands for write in command]
+
+    yield writes
+    database.close()
+
+
+def test_every_write_of_a_run_by_a_job_write_finds_the_run_by_a_unique_key(run_writes_of,
+                                                                          query_policy):
+    """Its name (or `_id`: the outbox's pull), and on the local database as updates without a
+    top-level operator: it reads the whole collection for a findAndModify (which it writes
+    through `{_id, $and: [filter]}`) or a filter with `$and`, and walks the key's index for
+    the others."""
+    url = f"/runs/{RUN}/jobs/"
+    writes = [*run_writes_of("POST", url, json={"job_id": "1", "status": "queued"}),
+              *run_writes_of("PUT", url + "1/", json={"status": "running"}),
+              *run_writes_of("POST", url, json=[{"job_id": "1", "status": "pass"},
+                                                {"job_id": "2", "status": "queued"}])]
+    assert len(writes) >= 6
+    for kind, query in writes:
+        assert query.get("name") == RUN or set(query) == {"_id"}, query
+        if query_policy == "secantusdb":
+            assert kind == "update" and not any(key.startswith("$") for key in query), query
 
 
 def test_job_get_uses_one_command(commands_of):

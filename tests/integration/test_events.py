@@ -279,6 +279,48 @@ def test_a_job_write_whose_worker_died_before_counting_gets_its_events_from_the_
                                                           ("run.updated", "finished fail")]
 
 
+def test_a_job_write_whose_worker_died_after_publishing_is_counted_without_a_second_event(
+        client, database, monkeypatch):
+    """The job event is published from the journal entry before the count; the repairs count
+    the entry, publish it again (stored once: its id is the entry's) and the count's status
+    change."""
+    from paddles_mongo.services import run_summary
+    assert client.post(f"/runs/{RUN}/jobs/", json={"job_id": "1",
+                                                    "status": "running"}).status_code == 200
+    monkeypatch.setattr(run_summary, "_finish_and_publish",
+                        lambda *args: (_ for _ in ()).throw(SystemExit("worker killed")))
+    with pytest.raises(SystemExit):
+        client.put(f"/runs/{RUN}/jobs/1/", json={"status": "fail"})
+    monkeypatch.undo()
+    before = len(events(client))
+    assert [(e["type"], e.get("status")) for e in events(client)][-1] == ("job.updated", "fail")
+    assert database.runs.find_one({"name": RUN})["status"] == "running"  # not counted yet
+    assert repair_stale_writes(database, utcnow() + LATER) == 1
+    assert database.runs.find_one({"name": RUN})["status"] == "finished fail"
+    new = events(client, after=before)
+    assert [(e["type"], e.get("status")) for e in new] == [("run.updated", "finished fail")]
+    assert [e["seq"] for e in events(client)] == list(range(1, before + 2))
+
+
+def test_a_later_writer_of_the_job_publishes_the_dead_writes_event_before_its_own(
+        client, database, monkeypatch):
+    from paddles_mongo.services import run_summary
+    assert client.post(f"/runs/{RUN}/jobs/", json={"job_id": "1",
+                                                    "status": "running"}).status_code == 200
+    monkeypatch.setattr(run_summary, "_finish",
+                        lambda *args: (_ for _ in ()).throw(SystemExit("worker killed")))
+    with pytest.raises(SystemExit):
+        client.put(f"/runs/{RUN}/jobs/1/", json={"status": "fail"})
+    monkeypatch.undo()
+    before = len(events(client))
+    assert client.put(f"/runs/{RUN}/jobs/1/", json={"description": "d"}).status_code == 200
+    new = events(client, after=before)
+    assert [(e["type"], e.get("old_status"), e.get("status")) for e in new] == [
+        ("job.updated", "running", "fail"), ("run.updated", "running", "finished fail"),
+        ("job.updated", None, None)]
+    assert repair_stale_writes(database, utcnow() + LATER) == 0
+
+
 def test_a_publisher_that_loses_its_number_takes_the_next_one(client, database, monkeypatch):
     """Two publishers read the same newest seq: the unique index refuses the second, which
     reads again; numbers stay dense."""

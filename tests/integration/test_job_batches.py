@@ -325,35 +325,31 @@ def test_a_batch_write_overwritten_before_it_is_counted_is_counted_once(database
     assert_summary_exact(database, RUN)
 
 
-@pytest.fixture
-def dying(database, monkeypatch):
-    """dying(collection name, method, nth=1): the nth next call of the method on that
-    collection dies before it is sent, as when the worker or the database is killed. The
-    batch's writes are `find_one_and_update` of the run (its journal), `bulk_write` of the
-    jobs, then `find_one_and_update` of the run, which counts them (and takes their events)."""
-    collection = type(database.jobs)
-    armed = []
-    for method in ("bulk_write", "update_one", "find_one_and_update"):
-        for_real = getattr(collection, method)
+def jobs_write_dies(database, monkeypatch):
+    """The next bulk write of jobs dies before it is sent, as when the worker or the database
+    is killed."""
+    def died(self, *_args, **_kwargs):
+        raise Died("connection closed")
 
-        def call(self, *args, _method=method, _for_real=for_real, **kwargs):
-            if armed and [self.name, _method] == armed[0][:2]:
-                armed[0][2] -= 1
-                if not armed[0][2]:
-                    armed.clear()
-                    raise Died("connection closed")
-            return _for_real(self, *args, **kwargs)
+    monkeypatch.setattr(type(database.jobs), "bulk_write", died)
 
-        monkeypatch.setattr(collection, method, call)
-    return lambda name, method, nth=1: armed.append([name, method, nth])
+
+def count_dies(monkeypatch):
+    """The database goes away when the next count of a run is sent (under either query
+    policy: a findAndModify, or an update then a find)."""
+    def died(*_args):
+        raise Died("connection closed")
+
+    monkeypatch.setattr(run_summary, "_finish_and_publish", died)
 
 
 def test_a_batch_that_died_before_counting_is_counted_by_the_repair(database, settings,
-                                                                    dying):
+                                                                    monkeypatch):
     post(database, settings, 1, status="queued")
-    dying("runs", "find_one_and_update", 2)
+    count_dies(monkeypatch)
     with pytest.raises(Died):
         report(database, settings, job(1, status="running"), job(2, status="pass"))
+    monkeypatch.undo()
     assert len(database.runs.find_one({"name": RUN})["pending"]) == 2
     assert run_summary.repair_stale_writes(database, utcnow() + LATER) == 2
     assert database.runs.find_one({"name": RUN})["results"]["total"] == 2
@@ -361,13 +357,14 @@ def test_a_batch_that_died_before_counting_is_counted_by_the_repair(database, se
 
 
 def test_the_next_batch_counts_the_writes_a_dead_batch_left(database, settings,
-                                                            dying):
+                                                            monkeypatch):
     """teuthology resends a report that failed: the next writes count the lost ones first."""
     post(database, settings, 1, status="queued")
     post(database, settings, 2, status="queued")
-    dying("runs", "find_one_and_update", 2)
+    count_dies(monkeypatch)
     with pytest.raises(Died):
         report(database, settings, job(1, status="running"), job(2, status="running"))
+    monkeypatch.undo()
     report(database, settings, job(1, status="pass", success=True), job(2, status="dead"))
     results = database.runs.find_one({"name": RUN})["results"]
     assert (results["pass"], results["dead"], results["running"]) == (1, 1, 0)
@@ -375,11 +372,12 @@ def test_the_next_batch_counts_the_writes_a_dead_batch_left(database, settings,
 
 
 def test_a_batch_that_died_before_writing_its_jobs_is_dropped(database, settings,
-                                                              dying):
+                                                              monkeypatch):
     post(database, settings, 1, status="queued")
-    dying("jobs", "bulk_write")
+    jobs_write_dies(database, monkeypatch)
     with pytest.raises(Died):
         report(database, settings, job(1, status="running"), job(2, status="pass"))
+    monkeypatch.undo()
     assert run_summary.repair_stale_writes(database, utcnow() + LATER) == 2
     assert database.jobs.count_documents({"run": RUN}) == 1
     assert stored_job(database, 1)["status"] == "queued"
@@ -401,7 +399,10 @@ def commands_of(mongo_backend, query_policy):
         yield count
 
 
-# The events of a count, published (services/events.py): the newest number, the events
+# The job events of a batch, published from its journal entries before they are counted
+# (services/events.py): the newest number, the events stored.
+JOB_EVENTS = ["find", "insert"]
+# An outbox published (a status change of the run, new nodes): the newest number, the events
 # stored, pulled from the outbox. The first event of a database also reads the floor.
 PUBLISH = ["find", "insert", "update"]
 FIRST_PUBLISH = ["find", "find", "insert", "update"]
@@ -410,39 +411,43 @@ FIRST_PUBLISH = ["find", "find", "insert", "update"]
 @COUNTS_COMMANDS
 @pytest.mark.parametrize("query_policy", QUERY_POLICIES)
 @pytest.mark.parametrize("size", [3, 300, MAX_BATCH_JOBS])
-def test_a_batch_costs_the_same_commands_whatever_its_size(commands_of, size):
+def test_a_batch_costs_the_same_commands_whatever_its_size(commands_of, run_update, size):
     # The run is made (and its run.created published) with its first jobs: its journal
     # entries are pushed again after it.
+    # The run's status moves from empty to queued, then to running: run.updated each time.
     assert commands_of([job(n, status="queued") for n in range(size)]) == [
-        "find", "findAndModify", "insert", *FIRST_PUBLISH, "findAndModify", "insert",
-        "findAndModify", *PUBLISH]
+        "find", run_update[0], "insert", *FIRST_PUBLISH, *run_update, "insert", *JOB_EVENTS,
+        *run_update, *PUBLISH]
     assert commands_of([job(n, status="running") for n in range(size)]) == [
-        "find", "findAndModify", "update", "findAndModify", *PUBLISH]
+        "find", *run_update, "update", *JOB_EVENTS, *run_update, *PUBLISH]
     half = size // 2
     assert commands_of([job(n, status="pass", success=True) for n in range(half, size + half)]
-                       ) == ["find", "findAndModify", "insert", "update", "findAndModify",
-                             *PUBLISH]
+                       ) == ["find", *run_update, "insert", "update", *JOB_EVENTS,
+                             *run_update]
 
 
 @COUNTS_COMMANDS
 @pytest.mark.parametrize("query_policy", QUERY_POLICIES)
-def test_a_job_id_sent_twice_costs_a_second_round(commands_of):
-    round_of_updates = ["find", "findAndModify", "update", "findAndModify", *PUBLISH]
+def test_a_job_id_sent_twice_costs_a_second_round(commands_of, run_update):
+    round_of_updates = ["find", *run_update, "update", *JOB_EVENTS]
     assert commands_of([job(1, status="queued"), job(2), job(1, status="running")]
-                       )[-len(round_of_updates):] == round_of_updates
-    assert commands_of([job(1), job(1), job(1)]) == round_of_updates * 3
+                       )[-len(round_of_updates) - len(run_update) - len(PUBLISH):] == [
+        *round_of_updates, *run_update, *PUBLISH]
+    # Writes that move no count: their counts answer nothing.
+    assert commands_of([job(1), job(1), job(1)]) == [*round_of_updates, "update"] * 3
 
 
 @COUNTS_COMMANDS
 @pytest.mark.parametrize("query_policy", QUERY_POLICIES)
-def test_new_nodes_of_a_batch_cost_three_commands_whatever_their_number(commands_of):
+def test_new_nodes_of_a_batch_cost_three_commands_whatever_their_number(commands_of,
+                                                                        run_update):
     def items(first):
         return [job(n, status="running", targets={f"ubuntu@{HOST.format(n % 40)}": "key"})
                 for n in range(first, first + 40)]
 
     # made, numbered, their node.created published
     assert commands_of(items(0))[-6:] == ["update", "findAndModify", "update", *PUBLISH]
-    assert commands_of(items(0)) == ["find", "findAndModify", "update", "findAndModify",
-                                     *PUBLISH]  # linked
-    assert commands_of(items(40)) == ["find", "findAndModify", "insert", "findAndModify",
-                                      *PUBLISH, "update"]  # known nodes: looked up, not made
+    assert commands_of(items(0)) == ["find", *run_update, "update", *JOB_EVENTS,
+                                     "update"]  # linked, no count moved
+    assert commands_of(items(40)) == ["find", *run_update, "insert", *JOB_EVENTS,
+                                      *run_update, "update"]  # known nodes: looked up

@@ -27,7 +27,8 @@ RUNS_PER_BATCH = 20
 
 def fill(database, runs, jobs_per_run, seed=1, progress=lambda jobs: None):
     """Write `runs` runs of about `jobs_per_run` jobs each, the last scheduled now; returns the
-    number of jobs. Each run's summary is counted from its jobs, as the importer does.
+    number of jobs. Each run's summary is counted from its jobs, as the importer's recount
+    does, and the run written after them.
     (Building the job indexes after the jobs are written costs the local database more: 17.8
     s against 9.4 s for 2,000 jobs.)"""
     start = utcnow().replace(microsecond=0) - RUN_INTERVAL * runs
@@ -40,9 +41,9 @@ def fill(database, runs, jobs_per_run, seed=1, progress=lambda jobs: None):
         lab = Lab(seed=seed + first, runs=min(RUNS_PER_BATCH, runs - first),
                   jobs_per_run=jobs_per_run, first_run=first, start=start)
         nodes = set(lab.nodes)
+        runs_filled = []
         for run in lab.runs:
             posted = run["scheduled"]
-            database.runs.insert_one(run_service.new_run(run["name"], posted, "UTC"))
             documents = []
             for job in run["jobs"]:
                 wire = {**job, "status": job["final"], "success": job["final"] == "pass",
@@ -50,9 +51,14 @@ def fill(database, runs, jobs_per_run, seed=1, progress=lambda jobs: None):
                         "timestamp": job["timestamp"].replace("_", " ")}
                 documents.append(job_document(run["name"], wire, nodes))
             database.jobs.insert_many(documents, ordered=False)
-            run_summary.refresh_run(database, run["name"])  # one run's jobs per count
+            # The run as the importer's recount would leave it, counted from the documents
+            # just written rather than read back.
+            summary = run_summary.summarize_jobs(documents)[run["name"]]
+            runs_filled.append({**run_service.new_run(run["name"], posted, "UTC"),
+                                **run_summary.stored_summary(summary)})
             total += len(documents)
             progress(len(documents))
+        database.runs.insert_many(runs_filled)
     return total
 
 

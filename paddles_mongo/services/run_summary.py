@@ -48,6 +48,7 @@ from datetime import datetime
 from bson import ObjectId
 from pymongo import UpdateOne
 
+from ..db import RUN_JOB_ID_INDEX
 from ..domain.jobs import RUN_SUMMARY_FIELDS
 from ..domain.runs import (FALLBACK_RUN_STATUS, RESULT_STATUSES, RUN_STATUS_RULES,
                            derive_run_status, empty_results, result_key)
@@ -323,46 +324,43 @@ def summary_differs(run, summary):
     return bool(summary_changes(run, summary))
 
 
-def _results_pipeline(names):
-    def count(condition):
-        return {"$sum": {"$cond": [condition, 1, 0]}}
-
-    counters = {status: count({"$eq": ["$status", status]})
-                for status in RESULT_STATUSES if status != "unknown"}
-    counters["unknown"] = count({"$eq": [{"$ifNull": ["$status", "unknown"]}, "unknown"]})
-    return [
-        {"$match": {"run": {"$in": names}}},
-        {"$project": {"run": 1, **dict.fromkeys(SUMMARY_JOB_FIELDS, 1)}},
-        # The first job in job_id (string) order gives the run its sha1, flavor and priority.
-        {"$sort": {"run": 1, "job_id": 1}},
-        {"$group": {"_id": "$run", **counters, "total": {"$sum": 1},
-                    "first_job_id": {"$first": "$job_id"},
-                    **{field: {"$first": f"${field}"} for field in FIRST_JOB_FIELDS[1:]},
-                    **{counts_field: {"$push": f"${job_field}"}
-                       for job_field, (counts_field, _) in COUNTED_VALUES.items()},
-                    "node_jobs": {"$push": {field: f"${field}" for field in
-                                            ("target_nodes", "machine_type", "status")}},
-                    "posted_first": {"$min": "$posted"}, "posted_last": {"$max": "$posted"}}},
-    ]
-
-
 def summarize_runs(database, names):
     """What each named run's jobs count to (results, status, first job's fields, how many jobs
-    hold each sha1 and flavor), counted from the jobs in one aggregation whatever the number of
-    runs. Returns {name: summary}."""
+    hold each sha1, flavor and node), counted from the jobs' summary fields read in one query
+    on `run_job_id_unique`, whatever the number of runs. Returns {name: summary}."""
     names = list(names)
+    jobs = database.policy.matching(database.jobs, {"run": {"$in": names}}, RUN_JOB_ID_INDEX,
+                                    ("run", *SUMMARY_JOB_FIELDS)) if names else ()
+    return summarize_jobs(jobs, names)
+
+
+def summarize_jobs(jobs, names=()):
+    """What `jobs` (documents with `run` and SUMMARY_JOB_FIELDS) count to: {run name: summary}
+    of each of their runs, and of each of `names` (an empty summary for one without jobs).
+    Counted here, not by an aggregation: a run's jobs are read on its index range either way,
+    and the local database evaluates each accumulator of an aggregation in Python."""
     summaries = {name: _empty_summary() for name in names}
-    if names:
-        # One reply for all: a batch larger than the result lets the server close the cursor.
-        for row in database.jobs.aggregate(_results_pipeline(names), batchSize=len(names) + 1):
-            summary = summaries[row.pop("_id")]
-            for counts_field, _ in COUNTED_VALUES.values():
-                row[counts_field] = Counter(v for v in row[counts_field] if isinstance(v, str))
-            row["node_counts"] = Counter(key for job in row.pop("node_jobs")
-                                         for key in node_count_keys(job))
-            summary.update(row)
-            for key in FIRST_JOB_FIELDS[1:]:
-                summary[key] = row.get(key)  # $first of a missing field
+    firsts = {}  # each run's first job in job_id (string) order
+    for job in jobs:
+        run = job["run"]
+        summary = summaries.setdefault(run, _empty_summary())
+        summary["total"] += 1
+        key = result_key(job.get("status"))
+        if key is not None:
+            summary[key] += 1
+        for job_field, (counts_field, _) in COUNTED_VALUES.items():
+            if isinstance(job.get(job_field), str):
+                summary[counts_field][job[job_field]] += 1
+        summary["node_counts"].update(node_count_keys(job))
+        posted = job.get("posted")
+        if isinstance(posted, datetime):
+            summary["posted_first"] = min(summary["posted_first"] or posted, posted)
+            summary["posted_last"] = max(summary["posted_last"] or posted, posted)
+        if run not in firsts or job["job_id"] < firsts[run]["job_id"]:
+            firsts[run] = job
+    for run, first in firsts.items():
+        summaries[run].update({field: first.get(field) for field in FIRST_JOB_FIELDS[1:]},
+                              first_job_id=first["job_id"])
     for summary in summaries.values():
         summary["status"] = derive_run_status(summary)
     return summaries

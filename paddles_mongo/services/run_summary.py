@@ -19,10 +19,13 @@ counted_job_write, which journals it on the run first:
 
 1. begin: push an entry {w, job, op, before, after, run fields, prior} onto the run's `pending`
    (`prior` is the write that produced the job state this write read: the job's `write_id`);
+   a creation reads the journal back for its `job_seq`; an update or deletion pushes only
+   while `prior` is not pending, reading nothing, and otherwise reads the journal as below;
 2. the job's own conditional write, which stamps the job with `write_id: w`;
-3. finish: apply the entry's change to the summary and pull the entry, in one update that
-   matches only while the entry is there, so an entry is never applied twice; or abandon it
-   (pull it unapplied) when the job write did not happen.
+3. finish: publish the write's event (services/events.py), then apply the entry's change to
+   the summary and pull the entry, in one update that matches only while the entry is there,
+   so an entry is never applied twice; or abandon it (pull it unapplied) when the job write
+   did not happen.
 
 An entry left behind is resolved by whoever comes next, from what the database holds:
 - a writer that read the job state `w` produced finishes `w` when it begins (its own read is
@@ -415,6 +418,9 @@ def counted_job_write(database, run_name, change, write_job, now):
 
 def _begin(database, run_name, change, now):
     entry = change.entry(now)
+    if _journal_unread(database, run_name, [entry], [change]):
+        entry["job_seq"] = None
+        return entry
     pending = _journal(database, run_name, [entry])
     if pending is None:
         return None
@@ -426,6 +432,19 @@ def _begin(database, run_name, change, now):
                 _finish(database, run_name, other)
     entry["job_seq"] = _job_seqs(pending, [entry])[0]
     return entry
+
+
+def _journal_unread(database, run_name, entries, changes):
+    """Push `entries` (of `changes`) onto the run's journal in one update that reads nothing
+    back, if that is all they need: none is a creation (which needs its job_seq) and none of
+    the writes they read (`prior`) is pending, as nearly always. Returns whether it did."""
+    if any(change.op == CREATE for change in changes):
+        return False
+    priors = [change.prior for change in changes if change.prior is not None]
+    counted = {"pending.w": {"$nin": priors}} if priors else {}
+    return database.runs.update_one({"name": run_name, **counted},
+                                    {"$push": {"pending": {"$each": entries}}}
+                                    ).matched_count == 1
 
 
 def _journal(database, run_name, entries):
@@ -612,6 +631,8 @@ def _begin_many(database, run_name, changes, now):
     """_begin for several changes: (entries, job_seqs), or None without such a run."""
     batch = ObjectId()  # marks the entries pushed together, resolved together
     entries = [{**change.entry(now), "batch": batch} for change in changes]
+    if _journal_unread(database, run_name, entries, changes):
+        return entries, [None] * len(entries)
     pending = _journal(database, run_name, entries)
     if pending is None:
         return None

@@ -69,8 +69,10 @@ def test_job_list_uses_two_commands(commands_of):
     assert commands_of("GET", f"/runs/{RUN}-0/jobs/?fields=job_id,status") == ["find", "find"]
 
 
-# A job write is journalled on its run (an update answering the journal), then the job's own
-# write (a PUT reads it first), then its event is published from the journal entry, then one
+# A job write is journalled on its run (a creation: an update answering the journal, for its
+# number; a PUT or DELETE: an update answering nothing, as the write it read is counted), then
+# the job's own write (a PUT reads it first), then its event is published from the journal
+# entry, then one
 # update of its run, which applies what that job changed to the run's counts, drops the journal
 # entry and puts a status change's event in the run's outbox (an update answering the outbox),
 # published if there is one: the same commands in a run of any size.
@@ -82,7 +84,8 @@ JOB_EVENT = ["find", "insert"]
 PUBLISH = ["find", "insert", "update"]
 
 @pytest.mark.parametrize("jobs_in_run", [1, 60])
-def test_job_post_costs_the_same_commands_whatever_the_size_of_the_run(commands_of, run_update, jobs_in_run):
+def test_job_post_costs_the_same_commands_whatever_the_size_of_the_run(commands_of, run_update,
+                                                                        jobs_in_run):
     make_runs(commands_of, 1, jobs_per_run=jobs_in_run)
     commands = commands_of("POST", f"/runs/{RUN}-0/jobs/", json={"job_id": "x", "status": "queued"})
     print(f"POST job: {len(commands)} commands {commands}")
@@ -120,21 +123,24 @@ def test_job_post_with_targets_adds_one_command_for_the_nodes(commands_of, run_u
 
 
 @pytest.mark.parametrize("jobs_in_run", [1, 60])
-def test_job_put_that_changes_the_run_status_publishes_its_run_updated_event(commands_of, run_update, jobs_in_run):
+def test_job_put_that_changes_the_run_status_publishes_its_run_updated_event(commands_of,
+                                                                           jobs_in_run,
+                                                                           run_update):
     make_runs(commands_of, 1, jobs_per_run=jobs_in_run)
     commands = commands_of("PUT", f"/runs/{RUN}-0/jobs/0/", json={"status": "running"})
     print(f"PUT job (status change): {len(commands)} commands {commands}")
-    assert commands == ["find", *run_update, "update", *JOB_EVENT, *run_update, *PUBLISH]
+    assert commands == ["find", "update", "update", *JOB_EVENT, *run_update, *PUBLISH]
 
 
-def test_job_put_that_leaves_the_run_status_publishes_only_its_job_event(commands_of, run_update):
+def test_job_put_that_leaves_the_run_status_publishes_only_its_job_event(commands_of,
+                                                                        run_update):
     make_runs(commands_of, 1)
     # A write that moves no count cannot change the run's status: the count answers nothing.
     commands = commands_of("PUT", f"/runs/{RUN}-0/jobs/1/", json={"description": "touched"})
-    assert commands == ["find", *run_update, "update", *JOB_EVENT, "update"]
+    assert commands == ["find", "update", "update", *JOB_EVENT, "update"]
     commands_of("PUT", f"/runs/{RUN}-0/jobs/0/", json={"status": "running"})
     commands = commands_of("PUT", f"/runs/{RUN}-0/jobs/1/", json={"status": "running"})
-    assert commands == ["find", *run_update, "update", *JOB_EVENT, *run_update]
+    assert commands == ["find", "update", "update", *JOB_EVENT, *run_update]
 
 
 def test_job_delete_also_reads_the_run_and_its_first_job(commands_of, run_update):
@@ -142,10 +148,10 @@ def test_job_delete_also_reads_the_run_and_its_first_job(commands_of, run_update
     both again to confirm them."""
     make_runs(commands_of, 1)
     commands = commands_of("DELETE", f"/runs/{RUN}-0/jobs/0/")
-    assert commands == ["find", *run_update, "delete", *JOB_EVENT, *run_update,
+    assert commands == ["find", "update", "delete", *JOB_EVENT, *run_update,
                         "find", "find", "update", "find", "find"]
     commands = commands_of("DELETE", f"/runs/{RUN}-0/jobs/2/")
-    assert commands == ["find", *run_update, "delete", *JOB_EVENT, *run_update,
+    assert commands == ["find", "update", "delete", *JOB_EVENT, *run_update,
                         "find", "find"]
 
 

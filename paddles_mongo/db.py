@@ -5,7 +5,7 @@ INDEXES is the one declaration of indexes: `scripts/create-indexes` creates them
 that queries use them.
 """
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient, ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -65,6 +65,17 @@ def prefix_condition(prefix):
     if last and ord(last) < 0x10FFFF:
         condition["$lt"] = prefix[:-1] + chr(ord(last) + 1)
     return condition
+
+
+EARLIEST = datetime(1970, 1, 1)  # before any date this service stores
+
+
+def dates_before(moment):
+    """Dates before `moment`: an index range bounded on both sides. (With no lower bound the
+    local database walks the index from its start, through the entries of every document
+    without such a date, and reads each: 1.8 s for the runs with journal entries of a lab of
+    10,000 runs, none of which had one.)"""
+    return {"$gte": EARLIEST, "$lt": moment}
 
 
 def node_index_name(field):

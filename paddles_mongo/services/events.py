@@ -33,7 +33,7 @@ import contextvars
 from bson import ObjectId
 from pymongo.errors import BulkWriteError
 
-from ..db import EVENT_SEQ_INDEX, OUTBOX_COLLECTIONS, SEQ, event_index_name
+from ..db import EVENT_SEQ_INDEX, OUTBOX_COLLECTIONS, SEQ, dates_before, event_index_name
 from ..exceptions import Unavailable
 from ..timeformat import utcnow
 
@@ -137,7 +137,7 @@ def publish_stale(database, stale_before):
     the numbering floor to the newest event. Returns how many documents held such entries."""
     found = 0
     for collection in OUTBOX_COLLECTIONS:
-        for document in database.db[collection].find({"outbox.time": {"$lt": stale_before}},
+        for document in database.db[collection].find({"outbox.time": dates_before(stale_before)},
                                                       {"outbox": 1}):
             publish_outbox(database, collection, document)
             found += 1

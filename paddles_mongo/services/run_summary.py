@@ -51,7 +51,7 @@ from datetime import datetime
 from bson import ObjectId
 from pymongo import UpdateOne
 
-from ..db import RUN_JOB_ID_INDEX
+from ..db import RUN_JOB_ID_INDEX, dates_before
 from ..domain.jobs import RUN_SUMMARY_FIELDS
 from ..domain.runs import (FALLBACK_RUN_STATUS, RESULT_STATUSES, RUN_STATUS_RULES,
                            derive_run_status, empty_results, result_key)
@@ -669,7 +669,7 @@ def _happened(database, run_name, entry):
 def repair_stale_writes(database, stale_before, names=None):
     """Resolve every journal entry begun before `stale_before` (of the runs `names`, or of
     all): count it if its job write happened, drop it if not. Returns how many it resolved."""
-    query = {"pending.at": {"$lt": stale_before}}
+    query = {"pending.at": dates_before(stale_before)}
     if names is not None:
         query["name"] = {"$in": list(names)}
     resolved = 0

@@ -16,7 +16,7 @@ from ..timeformat import local_to_utc, utcnow
 from . import run_summary, runs
 
 BATCH = 500
-SUMMARY_BATCH = 10  # runs counted per aggregation: big runs make big counts
+SUMMARY_BATCH = 10  # runs counted per read of their jobs: big runs make big reads
 STALE_ACTIVE = ("running", "waiting", "unknown")
 FINISHED = ("pass", "fail", "dead")
 # The original's guesses of a node's machine type from its hostname.

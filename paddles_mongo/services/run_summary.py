@@ -56,6 +56,7 @@ from ..domain.jobs import RUN_SUMMARY_FIELDS
 from ..domain.runs import (FALLBACK_RUN_STATUS, RESULT_STATUSES, RUN_STATUS_RULES,
                            derive_run_status, empty_results, result_key)
 from ..exceptions import Unavailable
+from ..query_policy import sort_here
 from . import events
 
 SETTLE_ATTEMPTS = 100
@@ -343,8 +344,8 @@ def summarize_jobs(jobs, names=()):
     Counted here, not by an aggregation: a run's jobs are read on its index range either way,
     and the local database evaluates each accumulator of an aggregation in Python."""
     summaries = {name: _empty_summary() for name in names}
-    firsts = {}  # each run's first job in job_id (string) order
-    for job in jobs:
+    firsts = {}  # each run's first job in job_id order (MongoDB's: a null job_id first)
+    for job in sort_here(list(jobs), [("job_id", 1)]):
         run = job["run"]
         summary = summaries.setdefault(run, _empty_summary())
         summary["total"] += 1
@@ -359,11 +360,10 @@ def summarize_jobs(jobs, names=()):
         if isinstance(posted, datetime):
             summary["posted_first"] = min(summary["posted_first"] or posted, posted)
             summary["posted_last"] = max(summary["posted_last"] or posted, posted)
-        if run not in firsts or job["job_id"] < firsts[run]["job_id"]:
-            firsts[run] = job
+        firsts.setdefault(run, job)
     for run, first in firsts.items():
         summaries[run].update({field: first.get(field) for field in FIRST_JOB_FIELDS[1:]},
-                              first_job_id=first["job_id"])
+                              first_job_id=first.get("job_id"))
     for summary in summaries.values():
         summary["status"] = derive_run_status(summary)
     return summaries
@@ -464,7 +464,11 @@ def _journal(database, run_name, entries):
         changes["job_seq"] = {"$add": [{"$ifNull": ["$job_seq", 0]}, creations]}
     run = database.policy.update_and_read(database.runs, {"name": run_name}, "name",
                                           [{"$set": changes}], {"pending": 1})
-    return None if run is None else run.get("pending") or []
+    pending = [] if run is None else run.get("pending") or []
+    # Read after the update (on the local database): a run without them was deleted since,
+    # and perhaps made again, with none of these writes journalled.
+    journalled = {other["w"] for other in pending}
+    return pending if all(entry["w"] in journalled for entry in entries) else None
 
 
 def _job_seqs(pending, entries):

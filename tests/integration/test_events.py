@@ -260,16 +260,21 @@ def test_a_write_whose_worker_died_before_publishing_is_published_once(
     assert [e["seq"] for e in events(client)] == [1, 2]
 
 
-def test_a_job_write_whose_worker_died_before_counting_gets_its_events_from_the_journal(
-        client, database, monkeypatch):
+def put_whose_worker_dies(client, monkeypatch, step):
+    """Job 1 (running) PUT to `fail` by a worker killed when it calls run_summary's `step`."""
     from paddles_mongo.services import run_summary
     assert client.post(f"/runs/{RUN}/jobs/", json={"job_id": "1",
                                                     "status": "running"}).status_code == 200
-    monkeypatch.setattr(run_summary, "_finish",
+    monkeypatch.setattr(run_summary, step,
                         lambda *args: (_ for _ in ()).throw(SystemExit("worker killed")))
     with pytest.raises(SystemExit):
         client.put(f"/runs/{RUN}/jobs/1/", json={"status": "fail"})
     monkeypatch.undo()
+
+
+def test_a_job_write_whose_worker_died_before_counting_gets_its_events_from_the_journal(
+        client, database, monkeypatch):
+    put_whose_worker_dies(client, monkeypatch, "_finish")
     assert kinds(events(client))[-1] == "run.updated"  # the PUT's events not yet there
     before = len(events(client))
     assert repair_stale_writes(database, utcnow() + LATER) == 1
@@ -284,14 +289,7 @@ def test_a_job_write_whose_worker_died_after_publishing_is_counted_without_a_sec
     """The job event is published from the journal entry before the count; the repairs count
     the entry, publish it again (stored once: its id is the entry's) and the count's status
     change."""
-    from paddles_mongo.services import run_summary
-    assert client.post(f"/runs/{RUN}/jobs/", json={"job_id": "1",
-                                                    "status": "running"}).status_code == 200
-    monkeypatch.setattr(run_summary, "_finish_and_publish",
-                        lambda *args: (_ for _ in ()).throw(SystemExit("worker killed")))
-    with pytest.raises(SystemExit):
-        client.put(f"/runs/{RUN}/jobs/1/", json={"status": "fail"})
-    monkeypatch.undo()
+    put_whose_worker_dies(client, monkeypatch, "_finish_and_publish")
     before = len(events(client))
     assert [(e["type"], e.get("status")) for e in events(client)][-1] == ("job.updated", "fail")
     assert database.runs.find_one({"name": RUN})["status"] == "running"  # not counted yet
@@ -304,14 +302,7 @@ def test_a_job_write_whose_worker_died_after_publishing_is_counted_without_a_sec
 
 def test_a_later_writer_of_the_job_publishes_the_dead_writes_event_before_its_own(
         client, database, monkeypatch):
-    from paddles_mongo.services import run_summary
-    assert client.post(f"/runs/{RUN}/jobs/", json={"job_id": "1",
-                                                    "status": "running"}).status_code == 200
-    monkeypatch.setattr(run_summary, "_finish",
-                        lambda *args: (_ for _ in ()).throw(SystemExit("worker killed")))
-    with pytest.raises(SystemExit):
-        client.put(f"/runs/{RUN}/jobs/1/", json={"status": "fail"})
-    monkeypatch.undo()
+    put_whose_worker_dies(client, monkeypatch, "_finish")
     before = len(events(client))
     assert client.put(f"/runs/{RUN}/jobs/1/", json={"description": "d"}).status_code == 200
     new = events(client, after=before)

@@ -263,3 +263,30 @@ def test_jobs_posted_in_the_same_instant_list_in_creation_order(database, settin
     for job_id in ("b", "a", "c"):
         jobs.create_job(database, settings, RUN, {"job_id": job_id}, now)
     assert [job["job_id"] for job in jobs.run_jobs(database, RUN)] == ["c", "a", "b"]
+
+
+def test_a_creation_whose_run_is_deleted_and_made_again_while_it_journals_goes_to_the_new_run(
+        database, settings, monkeypatch):
+    """The journal is read back after its update on the local database (update_and_read): a
+    run deleted and made again in between holds no entry of this write, which then journals
+    on the new run."""
+    from paddles_mongo.services import runs
+    post(database, settings, "1", status="queued")
+    real = database.policy.update_and_read
+
+    def run_made_again_in_between(collection, query, key, update, projection):
+        answer = real(collection, query, key, update, projection)
+        if first_time:
+            first_time.clear()
+            database.jobs.delete_many({"run": RUN})
+            database.runs.delete_one({"name": RUN})
+            runs.ensure_run(database, RUN, utcnow(), "UTC")
+            return database.runs.find_one({key: query[key]}, projection)
+        return answer
+
+    first_time = [True]
+    monkeypatch.setattr(database.policy, "update_and_read", run_made_again_in_between)
+    post(database, settings, "2", status="running")
+    assert [job["job_id"] for job in database.jobs.find({"run": RUN})] == ["2"]
+    assert stored(database)["results"]["total"] == 1
+    assert_summary_exact(database)

@@ -406,32 +406,15 @@ def counted_job_write(database, run_name, change, write_job, now):
     or drop the entry unapplied. Returns write_job's answer, or None when there is no such run
     (nothing written). An exception from write_job leaves the entry for repair_stale_writes:
     whether the job write happened is then unknown here."""
-    entry = _begin(database, run_name, change, now)
-    if entry is None:
+    begun = _begin(database, run_name, [change], now)
+    if begun is None:
         return None
-    if write_job(entry["w"], entry.pop("job_seq")):
+    (entry,), (job_seq,) = begun
+    if write_job(entry["w"], job_seq):
         _finish(database, run_name, entry)
         return True
     _abandon(database, run_name, entry)
     return False
-
-
-def _begin(database, run_name, change, now):
-    entry = change.entry(now)
-    if _journal_unread(database, run_name, [entry], [change]):
-        entry["job_seq"] = None
-        return entry
-    pending = _journal(database, run_name, [entry])
-    if pending is None:
-        return None
-    if change.prior is not None:
-        # The job state this write read came from `prior`: if that write is still pending
-        # (its writer died before counting it, or has not got there yet), it happened.
-        for other in pending:
-            if other["w"] == change.prior:
-                _finish(database, run_name, other)
-    entry["job_seq"] = _job_seqs(pending, [entry])[0]
-    return entry
 
 
 def _journal_unread(database, run_name, entries, changes):
@@ -590,7 +573,7 @@ def counted_job_writes(database, run_name, changes, write_jobs, now):
     that writer's own job write, so it happened if its entry is no longer pending. Returns
     the indexes of the changes that happened, or None when there is no such run (nothing
     written). An exception from write_jobs leaves the entries for repair_stale_writes."""
-    begun = _begin_many(database, run_name, changes, now)
+    begun = _begin(database, run_name, changes, now)
     if begun is None:
         return None
     entries, job_seqs = begun
@@ -616,7 +599,7 @@ def counted_job_writes(database, run_name, changes, write_jobs, now):
 
 def _finish_many_update(run_name, entries, counted):
     """The (filter, pipeline update) of the run that resolves the `entries` of one
-    _begin_many, matching only while every one of them is pending: applies the changes of
+    _begin, matching only while every one of them is pending: applies the changes of
     `counted` (creations and updates) together (job_writes_update) and drops every entry.
     One update, whatever their number."""
     update = job_writes_update([(entry["before"], entry["after"], entry["run_fields"],
@@ -631,8 +614,9 @@ def _finish_many_update(run_name, entries, counted):
                                                    for entry in entries]}}, update
 
 
-def _begin_many(database, run_name, changes, now):
-    """_begin for several changes: (entries, job_seqs), or None without such a run."""
+def _begin(database, run_name, changes, now):
+    """Journal `changes` (of distinct jobs) on the run, in one update: (their entries, the
+    job_seq of each creation, None for other writes), or None without such a run."""
     batch = ObjectId()  # marks the entries pushed together, resolved together
     entries = [{**change.entry(now), "batch": batch} for change in changes]
     if _journal_unread(database, run_name, entries, changes):
@@ -640,8 +624,9 @@ def _begin_many(database, run_name, changes, now):
     pending = _journal(database, run_name, entries)
     if pending is None:
         return None
-    # As _begin: the job states these writes read came from their `prior` writes, so those
-    # still pending happened; counted before any of these job writes.
+    # The job states these writes read came from their `prior` writes: those still pending
+    # (their writer died before counting them, or has not got there yet) happened, and are
+    # counted before any of these job writes.
     priors = {change.prior for change in changes if change.prior is not None}
     unfinished = [entry for entry in pending if entry["w"] in priors]
     if unfinished:

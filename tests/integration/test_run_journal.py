@@ -168,8 +168,8 @@ def test_two_deletions_of_one_job_both_dying_count_it_once(database, settings, m
     job = database.jobs.find_one({"job_id": "2"})
     change = jobs._change_of(run_summary.DELETE, job)
     # Two deleters journal the deletion of the same job state; one deletes it; both die.
-    first = run_summary._begin(database, RUN, change, utcnow())
-    run_summary._begin(database, RUN, change, utcnow())
+    (first,), _ = run_summary._begin(database, RUN, [change], utcnow())
+    run_summary._begin(database, RUN, [change], utcnow())
     assert database.jobs.delete_one({"_id": first["job"]}).deleted_count == 1
     repair(database)
     assert (stored(database)["results"]["total"], stored(database)["results"]["fail"]) == (1, 0)

@@ -9,6 +9,7 @@ job stats' 14 days holds the runs of 14 days at any size."""
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
@@ -25,23 +26,40 @@ from .lab import RUN_INTERVAL, Lab
 RUNS_PER_BATCH = 20
 
 
-def fill(database, runs, jobs_per_run, seed=1, progress=lambda jobs: None):
+def fill(database, runs, jobs_per_run, seed=1):
     """Write `runs` runs of about `jobs_per_run` jobs each, the last scheduled now; returns the
     number of jobs. Each run's summary is counted from its jobs, as the importer's recount
-    does, and the run written after them.
+    does, and the runs of a batch are written after their jobs.
+    The database writes one batch while the next is built: building a job's document here
+    costs about half of what the local database spends storing it, and the two overlap on a
+    2-core machine.
     (Building the job indexes after the jobs are written costs the local database more: 17.8
     s against 9.4 s for 2,000 jobs.)"""
-    start = utcnow().replace(microsecond=0) - RUN_INTERVAL * runs
-    total = 0
     hosts = Lab(runs=0).nodes  # every lab has the same test machines
     first = database.take_numbers("nodes", len(hosts))
     database.nodes.insert_many([{**new_node(host, host[:-len(".front.sepia.ceph.com") - 3]),
                                  SEQ: first + number} for number, host in enumerate(hosts)])
+    total = 0
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        writing = None
+        for jobs, runs_filled in _batches(runs, jobs_per_run, seed):
+            if writing is not None:
+                writing.result()
+            writing = writer.submit(_write_batch, database, jobs, runs_filled)
+            total += len(jobs)
+        if writing is not None:
+            writing.result()
+    return total
+
+
+def _batches(runs, jobs_per_run, seed):
+    """(job documents, run documents) of RUNS_PER_BATCH runs at a time, oldest first."""
+    start = utcnow().replace(microsecond=0) - RUN_INTERVAL * runs
     for first in range(0, runs, RUNS_PER_BATCH):
         lab = Lab(seed=seed + first, runs=min(RUNS_PER_BATCH, runs - first),
                   jobs_per_run=jobs_per_run, first_run=first, start=start)
         nodes = set(lab.nodes)
-        runs_filled = []
+        jobs, runs_filled = [], []
         for run in lab.runs:
             posted = run["scheduled"]
             documents = []
@@ -50,16 +68,18 @@ def fill(database, runs, jobs_per_run, seed=1, progress=lambda jobs: None):
                         "posted": str(posted), "updated": str(posted), "started": str(posted),
                         "timestamp": job["timestamp"].replace("_", " ")}
                 documents.append(job_document(run["name"], wire, nodes))
-            database.jobs.insert_many(documents, ordered=False)
             # The run as the importer's recount would leave it, counted from the documents
-            # just written rather than read back.
+            # just built rather than read back.
             summary = run_summary.summarize_jobs(documents)[run["name"]]
             runs_filled.append({**run_service.new_run(run["name"], posted, "UTC"),
                                 **run_summary.stored_summary(summary)})
-            total += len(documents)
-            progress(len(documents))
-        database.runs.insert_many(runs_filled)
-    return total
+            jobs.extend(documents)
+        yield jobs, runs_filled
+
+
+def _write_batch(database, jobs, runs):
+    database.jobs.insert_many(jobs, ordered=False)
+    database.runs.insert_many(runs)
 
 
 def database_bytes(uri):

@@ -1,5 +1,6 @@
-"""Per-process caches. PageCache: the encoded job lists of run pages (`GET /runs/{run}/`),
-which pulpito reads over and over and which weigh megabytes for big runs. PageFloors: where
+"""Per-process caches. PageCache: the encoded job lists of runs (run pages `GET /runs/{run}/`,
+the run's job lists `GET /runs/{run}/jobs/` and the web run page's table), which pulpito reads
+over and over and which weigh megabytes for big runs. PageFloors: where
 pages of the newest-runs list began, for the local database (query_policy.py).
 
 A run page entry is keyed by the run document's `_id` and its `writes` counter, which every job

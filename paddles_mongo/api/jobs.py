@@ -1,4 +1,4 @@
-from flask import jsonify
+from flask import Response, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
@@ -14,9 +14,9 @@ from ..services import paging
 from ..services import runs as run_service
 from ..storage import UnstorableValue, check_storable
 from ..timeformat import day_start, local_to_utc, utcnow
-from .support import (BAD_JSON, app_state, json_body, json_object, json_object_body,
-                      lean_read_doc, not_modified, page_window, paged, requested_fields,
-                      runs_json, same_as_get, version_tag)
+from .support import (BAD_JSON, app_state, by_run_version, json_body, json_object,
+                      json_object_body, lean_read_doc, not_modified, page_window, paged,
+                      requested_fields, runs_json, same_as_get, version_tag)
 
 blp = Blueprint("jobs", __name__, description="Jobs: one test execution each, in a run")
 
@@ -135,9 +135,13 @@ class RunJobs(MethodView):
         tag = version_tag("run jobs", run["_id"], run.get("writes"), status, names)
         if (unchanged := not_modified(tag)) is not None:
             return unchanged
-        docs = job_service.run_jobs(state.database, run_name, status or None,
-                                    stored_fields(names) if names else None)
-        response = jsonify(jobs_json(docs, names))
+
+        def build():
+            docs = job_service.run_jobs(state.database, run_name, status or None,
+                                        stored_fields(names) if names else None)
+            return jsonify(jobs_json(docs, names)).get_data()
+        response = Response(by_run_version(run, ("run jobs", status, tuple(names or ())), build),
+                            mimetype="application/json")
         response.set_etag(tag)
         return response
 

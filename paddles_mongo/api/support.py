@@ -73,17 +73,26 @@ def runs_json(docs, fields):
     return [run_to_json(doc, settings, fields) for doc in docs]
 
 
-def run_page_jobs(run):
-    """The JSON of the run's jobs (in job_id string order) encoded, from the app's run page
-    cache: one read of the jobs per write of the run (its `writes` counter)."""
+def by_run_version(run, variant, build):
+    """`build()` (bytes: a rendering of the run's jobs), from the app's run page cache: built
+    once per write of the run (its `writes` counter) and `variant` (which rendering)."""
     state = app_state()
-    key = (run["_id"], run.get("writes"))  # _id: a run deleted and made again is new
-    jobs = state.run_pages.get(key)
-    if jobs is None:
+    key = (run["_id"], run.get("writes"), *variant)  # _id: a run deleted and made again is new
+    value = state.run_pages.get(key)
+    if value is None:
+        value = build()
+        state.run_pages.put(key, value)
+    return value
+
+
+def run_page_jobs(run):
+    """The JSON of the run's jobs (in job_id string order) encoded, once per write of the
+    run."""
+    def build():
+        state = app_state()
         docs = job_service.run_jobs(state.database, run["name"], by_job_id=True)
-        jobs = orjson.dumps([job_to_json(job, state.settings) for job in docs])
-        state.run_pages.put(key, jobs)
-    return jobs
+        return orjson.dumps([job_to_json(job, state.settings) for job in docs])
+    return by_run_version(run, ("run page",), build)
 
 
 def request_body():

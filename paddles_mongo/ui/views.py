@@ -12,7 +12,7 @@ from markupsafe import Markup
 from marshmallow import ValidationError
 
 from ..api.lab_questions import FAILURE_FILTERS, JOB_FILTERS, RUN_VALUE_FILTERS, chosen
-from ..api.support import app_state, page_window, run_page_jobs, runs_json
+from ..api.support import app_state, by_run_version, page_window, run_page_jobs, runs_json
 from ..domain.jobs import target_hostname
 from ..domain.filters import BY_SEGMENT, RunFilter, parse_filter_path
 from ..domain.lab_questions import FAILED_STATUSES, FINISHED_STATUSES
@@ -136,18 +136,14 @@ def run(run_name):
 def job_table(doc, sort):
     """The HTML of the run's job table in `sort` order, from the app's run page cache like the
     JSON run page: rendered once per write of the run (its `writes` counter) and sort."""
-    state = app_state()
-    key = ("web job table", doc["_id"], doc.get("writes"), sort)
-    table = state.run_pages.get(key)
-    if table is None:
+    def build():
         jobs = orjson.loads(run_page_jobs(doc))
         jobs.sort(key=JOB_SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
-        table = render_template(
+        return render_template(
             "ui/run_jobs.html", jobs=jobs, sort=sort,
             job_prefix=url_for("ui.run", run_name=doc["name"]) + "/jobs/",
             node_prefix=url_for("ui.nodes")).encode()
-        state.run_pages.put(key, table)
-    return table.decode()
+    return by_run_version(doc, ("web job table", sort), build).decode()
 
 
 @blp.route("/runs/<run_name>/jobs/<job_id>")

@@ -209,3 +209,12 @@ def test_a_run_page_read_again_is_served_from_the_cache_with_one_command(command
     make_runs(commands_of, 1, jobs_per_run=30)
     assert commands_of("GET", f"/runs/{RUN}-0/") == ["find", "find"]
     assert commands_of("GET", f"/runs/{RUN}-0/") == ["find"]
+
+
+def test_a_job_list_read_again_is_served_from_the_cache_with_one_command(commands_of):
+    make_runs(commands_of, 1, jobs_per_run=30)
+    path = f"/runs/{RUN}-0/jobs/?fields=job_id,status,description"
+    assert commands_of("GET", path) == ["find", "find"]
+    assert commands_of("GET", path) == ["find"]
+    assert commands_of("GET", path + ",run") == ["find", "find", "find"]
+    assert commands_of("GET", path + ",run") == ["find"]

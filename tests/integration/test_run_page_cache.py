@@ -1,4 +1,5 @@
-"""The run page cache never serves a run's jobs as they were before a write."""
+"""The run page cache never serves a run's jobs as they were before a write: not on the run page,
+nor on the run's job list (whole, by status, or with `fields`)."""
 import pytest
 
 from paddles_mongo import create_app
@@ -12,11 +13,23 @@ def cached_client(settings, database):
     return create_app(settings, database).test_client()
 
 
-def jobs_of(client, run=RUN):
-    return {job["job_id"]: job for job in client.get(f"/runs/{run}/").get_json()["jobs"]}
+# Each read of a run's jobs that the cache serves: {job_id: job}.
+READS = {
+    "run page": lambda client, run: client.get(f"/runs/{run}/").get_json()["jobs"],
+    "job list": lambda client, run: client.get(f"/runs/{run}/jobs/").get_json(),
+    "job list with fields": lambda client, run: client.get(
+        f"/runs/{run}/jobs/?fields=job_id,status,description").get_json(),
+}
 
 
-def test_every_kind_of_job_write_shows_on_the_next_read(cached_client, database):
+@pytest.fixture(params=sorted(READS))
+def jobs_of(request):
+    def read(client, run=RUN):
+        return {job["job_id"]: job for job in READS[request.param](client, run)}
+    return read
+
+
+def test_every_kind_of_job_write_shows_on_the_next_read(cached_client, database, jobs_of):
     client = cached_client
     client.post(f"/runs/{RUN}/jobs/", json={"job_id": "1", "status": "queued"})
     assert jobs_of(client)["1"]["status"] == "queued"
@@ -28,7 +41,7 @@ def test_every_kind_of_job_write_shows_on_the_next_read(cached_client, database)
     assert set(jobs_of(client)) == {"1"}
 
 
-def test_maintenance_writes_show_on_the_next_read(cached_client, database):
+def test_maintenance_writes_show_on_the_next_read(cached_client, database, jobs_of):
     client = cached_client
     client.post(f"/runs/{RUN}/jobs/", json={"job_id": "1", "status": "running"})
     assert jobs_of(client)["1"]["status"] == "running"
@@ -38,7 +51,7 @@ def test_maintenance_writes_show_on_the_next_read(cached_client, database):
     assert jobs_of(client)["1"]["status"] == "queued"
 
 
-def test_a_run_deleted_and_made_again_is_not_served_from_the_old_entry(cached_client):
+def test_a_run_deleted_and_made_again_is_not_served_from_the_old_entry(cached_client, jobs_of):
     client = cached_client
     client.post(f"/runs/{RUN}/jobs/", json={"job_id": "1", "description": "old"})
     assert jobs_of(client)["1"]["description"] == "old"
@@ -58,10 +71,33 @@ def test_a_disabled_cache_serves_the_same(settings, database):
     assert uncached.get(f"/runs/{RUN}/").get_json() == first
 
 
-def test_recount_makes_edits_behind_the_api_show(cached_client, database):
+def test_recount_makes_edits_behind_the_api_show(cached_client, database, jobs_of):
     client = cached_client
     client.post(f"/runs/{RUN}/jobs/", json={"job_id": "1", "description": "before"})
     assert jobs_of(client)["1"]["description"] == "before"
     database.jobs.update_one({"run": RUN}, {"$set": {"description": "edited by hand"}})
     maintenance.recount(database)
     assert jobs_of(client)["1"]["description"] == "edited by hand"
+
+
+def test_each_status_and_set_of_fields_is_its_own_entry(cached_client):
+    client = cached_client
+    client.post(f"/runs/{RUN}/jobs/", json=[{"job_id": "1", "status": "queued"},
+                                           {"job_id": "2", "status": "running"}])
+    jobs = f"/runs/{RUN}/jobs/"
+    assert client.get(jobs + "?status=queued").get_json()[0]["job_id"] == "1"
+    assert client.get(jobs + "?status=running").get_json()[0]["job_id"] == "2"
+    assert client.get(jobs + "?fields=job_id").get_json() == [{"job_id": "2"}, {"job_id": "1"}]
+    assert client.get(jobs + "?fields=job_id,status").get_json() == [
+        {"job_id": "2", "status": "running"}, {"job_id": "1", "status": "queued"}]
+    assert client.get(jobs + "?fields=status,job_id").get_json() == [
+        {"status": "running", "job_id": "2"}, {"status": "queued", "job_id": "1"}]
+
+
+def test_a_job_list_with_the_run_shows_the_run_as_its_jobs_left_it(cached_client):
+    client = cached_client
+    client.post(f"/runs/{RUN}/jobs/", json={"job_id": "1", "status": "running"})
+    path = f"/runs/{RUN}/jobs/?fields=job_id,run"
+    assert client.get(path).get_json()[0]["run"]["status"] == "running"
+    client.put(f"/runs/{RUN}/jobs/1/", json={"status": "pass"})
+    assert client.get(path).get_json()[0]["run"]["status"] == "finished pass"

@@ -9,7 +9,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from pymongo import ReturnDocument, UpdateOne
+from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from ..db import (CREATION_ORDER, POSTED_ORDER, RUN_JOB_ID_INDEX, SEQ, node_index_name,
@@ -108,7 +108,9 @@ def node_change(current, fields, now):
 
 
 def _unclaimed(now):
-    return {"$or": [{"claim": None}, {"claim.expires": {"$lt": now}}]}
+    """No claim, or an expired one. Not `$or` of the two: the local database answers a write
+    whose filter has a top-level operator by reading the whole collection."""
+    return {"claim.expires": {"$not": {"$gte": now}}}
 
 
 def _pause(attempt):
@@ -123,11 +125,11 @@ def update_node(database, name, request, now, missing_message=NODE_NOT_FOUND):
         current = get_node(database, name, missing_message)
         fields = plan_node_update(current, request, now)
         change = node_change(current, fields, now)
-        updated = database.nodes.find_one_and_update(
-            {"_id": current["_id"], "rev": current.get("rev"), **_unclaimed(now)},
+        updated = database.policy.update_and_read(
+            database.nodes, {"_id": current["_id"], "rev": current.get("rev"),
+                             **_unclaimed(now)}, "_id",
             events.with_outbox({"$set": fields, "$unset": {"claim": ""}, "$inc": {"rev": 1}},
-                               [change] if change else []),
-            return_document=ReturnDocument.AFTER)
+                               [change] if change else []), None)
         if updated is not None:
             events.publish_outbox(database, "nodes", updated)
             return updated

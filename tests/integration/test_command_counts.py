@@ -156,46 +156,66 @@ def test_job_delete_also_reads_the_run_and_its_first_job(commands_of, run_update
 
 
 @pytest.fixture
-def run_writes_of(settings):
-    """run_writes_of(method, url, **request): (command, filter) of each write of a run the
-    request sent."""
-    class RunWrites(CommandRecorder):
+def writes_of(settings):
+    """writes_of(collection, method, url, **request): (command, filter) of each update of a
+    document of `collection` the request sent."""
+    class Writes(CommandRecorder):
         def record(self, event):
             command = event.command
-            if event.command_name == "update" and command["update"] == "runs":
-                return [("update", one["q"]) for one in command["updates"]]
-            if event.command_name == "findAndModify" and command["findAndModify"] == "runs":
-                return [("findAndModify", command["query"])]
+            if event.command_name == "update":
+                return [(command["update"], "update", one["q"]) for one in command["updates"]]
+            if event.command_name == "findAndModify":
+                return [(command["findAndModify"], "findAndModify", command["query"])]
             return None
 
-    recorder = RunWrites()
+    recorder = Writes()
     database = Database(settings, event_listeners=[recorder])
     create_indexes(database)
     client = create_app(settings, database).test_client()
 
-    def writes(method, url, **kwargs):
+    def writes(collection, method, url, **kwargs):
         recorder.commands.clear()
         assert client.open(url, method=method, **kwargs).status_code == 200
-        return [write for command in recorder.commands for write in command]
+        return [(kind, query) for command in recorder.commands
+                for written, kind, query in command if written == collection]
 
     yield writes
     database.close()
 
 
-def test_every_write_of_a_run_by_a_job_write_finds_the_run_by_a_unique_key(run_writes_of,
+def test_every_write_of_a_run_by_a_job_write_finds_the_run_by_a_unique_key(writes_of,
                                                                           query_policy):
     """Its name (or `_id`: the outbox's pull), and on the local database as updates without a
     top-level operator: it reads the whole collection for a findAndModify (which it writes
     through `{_id, $and: [filter]}`) or a filter with `$and`, and walks the key's index for
     the others."""
     url = f"/runs/{RUN}/jobs/"
-    writes = [*run_writes_of("POST", url, json={"job_id": "1", "status": "queued"}),
-              *run_writes_of("PUT", url + "1/", json={"status": "running"}),
-              *run_writes_of("POST", url, json=[{"job_id": "1", "status": "pass"},
-                                                {"job_id": "2", "status": "queued"}])]
+    writes = [*writes_of("runs", "POST", url, json={"job_id": "1", "status": "queued"}),
+              *writes_of("runs", "PUT", url + "1/", json={"status": "running"}),
+              *writes_of("runs", "POST", url, json=[{"job_id": "1", "status": "pass"},
+                                                    {"job_id": "2", "status": "queued"}])]
     assert len(writes) >= 6
     for kind, query in writes:
         assert query.get("name") == RUN or set(query) == {"_id"}, query
+        if query_policy == "secantusdb":
+            assert kind == "update" and not any(key.startswith("$") for key in query), query
+
+
+def test_every_write_of_a_node_finds_the_node_by_its_id(writes_of, query_policy):
+    """A node's update, and the claims and writes of locking and unlocking many: on the local
+    database as updates without a top-level operator (it read the whole collection for each
+    when a claim's filter was an `$or`, and for `update_node`'s findAndModify)."""
+    for name in ("n1", "n2"):
+        writes_of("nodes", "POST", "/nodes/", json={"name": name, "machine_type": "smithi",
+                                                    "up": True, "locked": False})
+    writes = [*writes_of("nodes", "PUT", "/nodes/n1/", json={"description": "d"}),
+              *writes_of("nodes", "POST", "/nodes/lock_many/", json={
+                  "count": 2, "machine_type": "smithi", "locked_by": "me", "description": "x"}),
+              *writes_of("nodes", "POST", "/nodes/unlock_many/",
+                         json={"names": ["n1", "n2"], "locked_by": "me"})]
+    assert len(writes) >= 5
+    for kind, query in writes:
+        assert "_id" in query, query
         if query_policy == "secantusdb":
             assert kind == "update" and not any(key.startswith("$") for key in query), query
 

@@ -79,9 +79,9 @@ class MongoDBQueries:
         return collection.aggregate([{"$match": match}, *stages], allowDiskUse=True,
                                     batchSize=BATCH_LIMIT, **self.hint(match, index))
 
-    def newest_runs(self, runs, order, skip, limit, fields=None):
-        """A page of runs in `order` (newest `posted` first); only their `fields` (and the
-        order's) if given."""
+    def newest_runs(self, runs, index, order, skip, limit, now, fields=None):
+        """A page of runs in `order` (newest `posted` first, on `index`); only their `fields`
+        (and the order's) if given."""
         cursor = runs.find({}, ordered_projection(fields, order)).sort(order)
         return list(cursor.skip(skip).limit(limit).batch_size(min(limit, BATCH_LIMIT)))
 
@@ -173,17 +173,22 @@ class SecantusDBQueries(MongoDBQueries):
         cursor = cursor.batch_size(BATCH_LIMIT)
         return (document for document in cursor if satisfies(document, rest))
 
-    def newest_runs(self, runs, order, skip, limit, fields=None):
-        def page(query):
-            cursor = runs.find(query, ordered_projection(fields, order)).sort(order)
-            cursor = cursor.skip(skip).limit(limit)
-            return list(cursor.batch_size(min(limit, BATCH_LIMIT)))
-
+    def newest_runs(self, runs, index, order, skip, limit, now, fields=None):
+        """The runs posted since the page's floor; without one (this process's first read
+        of the page, or the page came back short under it), in windows of `posted` as
+        `newest` reads: unbounded, it reads every run (2.2 s at 10,000 runs), and under load
+        each thread of each worker paid that at once until a first read set the floor."""
+        if not limit:
+            return super().newest_runs(runs, index, order, skip, limit, now, fields)
         end = skip + limit
         floor = self.page_floors.get(end)
-        found = page({} if floor is None else {"posted": {"$gte": floor}})
-        if floor is not None and len(found) < limit:
-            found = page({})
+        found = []
+        if floor is not None:
+            cursor = runs.find({"posted": {"$gte": floor}}, ordered_projection(fields, order))
+            found = list(cursor.sort(order).skip(skip).limit(limit).batch_size(
+                min(limit, BATCH_LIMIT)))
+        if len(found) < limit:
+            found = self.newest(runs, {}, index, order, skip, limit, now, fields)
         self.page_floors.remember(end, found, limit)
         return found
 

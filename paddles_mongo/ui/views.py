@@ -111,7 +111,7 @@ def runs():
         run_filter = parse_filter_path(segments, state.settings.timezone)
         docs = run_filters.filtered_runs(state.database, run_filter, utcnow(), skip, limit + 1)
     else:
-        docs = run_service.latest_runs(state.database, skip, limit + 1)
+        docs = run_service.latest_runs(state.database, skip, limit + 1, utcnow())
     docs, more = paged(docs, limit)
     return render_template("ui/runs.html", runs=runs_json(docs, None), more=more,
                            page=paging["page"], filters=RUN_FILTERS, run_statuses=RUN_STATUSES,

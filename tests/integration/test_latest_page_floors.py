@@ -4,8 +4,9 @@ only, and the page is the one an unbounded read gives, whatever was created or d
 import pytest
 
 from paddles_mongo import create_app
-from paddles_mongo.db import POSTED_ORDER
-from paddles_mongo.query_policy import MongoDBQueries
+from paddles_mongo.db import POSTED_ORDER, RUNS_POSTED_INDEX
+from paddles_mongo.query_policy import WINDOW_DAYS, MongoDBQueries
+from paddles_mongo.timeformat import utcnow
 from tests.conftest import COUNTS_COMMANDS
 from tests.integration.support import CommandRecorder, app_on_fresh_database, create_run
 
@@ -15,10 +16,23 @@ RUN_COUNT = 40
 PAGE = 10
 
 
+class FindRecorder(CommandRecorder):
+    """Command names, and the filter of each `find` in `filters`."""
+
+    def __init__(self):
+        super().__init__()
+        self.filters = []
+
+    def record(self, event):
+        if event.command_name == "find":
+            self.filters.append(event.command.get("filter"))
+        return event.command_name
+
+
 @pytest.fixture
 def floored(mongo_backend):
     """(client, database, get): `get(url)` answers (commands sent, JSON)."""
-    listener = CommandRecorder()
+    listener = FindRecorder()
     with app_on_fresh_database(mongo_backend, "test_floors", [listener],
                                query_policy="secantusdb") as (client, _):
         database = client.application.extensions["paddles"].database
@@ -27,15 +41,18 @@ def floored(mongo_backend):
 
         def get(url):
             listener.commands.clear()
+            listener.filters.clear()
             response = client.get(url)
             assert response.status_code == 200, response.data
             return list(listener.commands), [run["name"] for run in response.get_json()]
 
+        get.filters = listener.filters  # of the finds sent by the last get
         yield client, database, get
 
 
 def unbounded(database, skip, limit):
-    plain = MongoDBQueries().newest_runs(database.runs, POSTED_ORDER, skip, limit)
+    plain = MongoDBQueries().newest_runs(database.runs, RUNS_POSTED_INDEX, POSTED_ORDER, skip,
+                                         limit, utcnow())
     return [run["name"] for run in plain]
 
 
@@ -75,13 +92,28 @@ def test_a_page_short_under_its_floor_is_read_again_without_it(floored):
     assert get(f"/runs/?count={PAGE}")[0] == ["find"]
 
 
+def test_a_first_read_stops_at_the_window_that_fills_the_page(floored):
+    """Without a floor (this process's first read of the page) the runs are read in windows
+    of `posted`, newest first: here the first window (2 days) holds them all. Unbounded, that
+    read took every run (2.2 s at 10,000 runs), and under load every thread of every worker
+    paid it at once before a first read set the floor."""
+    _client, database, get = floored
+    commands, names = get(f"/runs/?count={PAGE}")
+    (query,) = get.filters
+    assert set(query) == {"posted"} and set(query["posted"]) == {"$gt"}, query
+    assert (commands, names) == (["find"], unbounded(database, 0, PAGE))
+
+
 def test_the_last_partial_page_has_no_floor(floored):
+    """It is read in every window each time (no window fills it), as an unbounded read would
+    read every run."""
     _client, _database, get = floored
+    windows = ["find"] * (len(WINDOW_DAYS) + 1)
     for _ in range(2):
         commands, names = get(f"/runs/?count={PAGE}&page=5")
-        assert (commands, names) == (["find"], [])
+        assert (commands, names) == (windows, [])
     commands, names = get("/runs/?count=30&page=2")
-    assert commands == ["find"] and len(names) == RUN_COUNT - 30
+    assert commands == windows and len(names) == RUN_COUNT - 30
 
 
 def test_pages_stay_exact_with_two_hosts_behind_one_database(floored, mongo_backend):

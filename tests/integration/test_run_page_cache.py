@@ -101,3 +101,22 @@ def test_a_job_list_with_the_run_shows_the_run_as_its_jobs_left_it(cached_client
     assert client.get(path).get_json()[0]["run"]["status"] == "running"
     client.put(f"/runs/{RUN}/jobs/1/", json={"status": "pass"})
     assert client.get(path).get_json()[0]["run"]["status"] == "finished pass"
+
+
+def test_a_second_host_never_serves_a_list_older_than_the_other_hosts_writes(
+        settings, database, jobs_of):
+    """Each host (here each app, with its own cache) reads the run's version from the database
+    at every request: what another host wrote shows on its next read."""
+    host_a = create_app(settings, database).test_client()
+    host_b = create_app(settings, database).test_client()
+    host_b.post(f"/runs/{RUN}/jobs/", json={"job_id": "1", "status": "queued"})
+    assert jobs_of(host_a)["1"]["status"] == jobs_of(host_b)["1"]["status"] == "queued"
+    host_b.put(f"/runs/{RUN}/jobs/1/", json={"status": "running", "description": "b"})
+    assert jobs_of(host_a)["1"]["status"] == "running"
+    assert jobs_of(host_a)["1"]["description"] == "b"
+    host_a.post(f"/runs/{RUN}/jobs/", json={"job_id": "2", "status": "queued"})
+    assert set(jobs_of(host_b)) == {"1", "2"}
+    host_b.delete(f"/runs/{RUN}/")
+    host_b.post(f"/runs/{RUN}/jobs/", json={"job_id": "1", "description": "made again"})
+    assert set(jobs_of(host_a)) == {"1"}
+    assert jobs_of(host_a)["1"]["description"] == "made again"

@@ -27,7 +27,8 @@ def frozen_clock(monkeypatch):
 
 
 @pytest.fixture
-def run_update(query_policy):
-    """An update of a run answering the run: a findAndModify on MongoDB; an update, then a
-    find by the run's name, on the local database (query_policy's update_and_read)."""
+def update_and_read(query_policy):
+    """The commands of an update answering the document it changed (a run's, a node's): a
+    findAndModify on MongoDB; an update, then a find by the document's key, on the local
+    database (query_policy's update_and_read)."""
     return ["findAndModify"] if query_policy == "mongodb" else ["update", "find"]

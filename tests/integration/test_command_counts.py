@@ -84,74 +84,96 @@ JOB_EVENT = ["find", "insert"]
 PUBLISH = ["find", "insert", "update"]
 
 @pytest.mark.parametrize("jobs_in_run", [1, 60])
-def test_job_post_costs_the_same_commands_whatever_the_size_of_the_run(commands_of, run_update,
+def test_job_post_costs_the_same_commands_whatever_the_size_of_the_run(commands_of, update_and_read,
                                                                         jobs_in_run):
     make_runs(commands_of, 1, jobs_per_run=jobs_in_run)
     commands = commands_of("POST", f"/runs/{RUN}-0/jobs/", json={"job_id": "x", "status": "queued"})
     print(f"POST job: {len(commands)} commands {commands}")
-    assert commands == [*run_update, "insert", *JOB_EVENT, *run_update]
+    assert commands == [*update_and_read, "insert", *JOB_EVENT, *update_and_read]
 
 
-def test_the_first_job_post_of_a_run_also_creates_the_run(commands_of, run_update):
+def test_the_first_job_post_of_a_run_also_creates_the_run(commands_of, update_and_read):
     commands = commands_of("POST", f"/runs/{RUN}-new/jobs/", json={"job_id": "1", "status": "queued"})
     # The database's first event: numbered from the floor (counters), read once.
     first_publish = ["find", "find", "insert", "update"]
     # The journal finds no run (nothing to read): the run is made first. Its status moves from
     # empty to queued: run.updated, from the run's outbox.
-    assert commands == [run_update[0], "insert", *first_publish, *run_update, "insert",
-                        *JOB_EVENT, *run_update, *PUBLISH]
+    assert commands == [update_and_read[0], "insert", *first_publish, *update_and_read, "insert",
+                        *JOB_EVENT, *update_and_read, *PUBLISH]
 
 
-def test_a_duplicate_job_post_drops_its_journal_entry(commands_of, run_update):
+def test_a_duplicate_job_post_drops_its_journal_entry(commands_of, update_and_read):
     make_runs(commands_of, 1)
     commands = commands_of("POST", f"/runs/{RUN}-0/jobs/", json={"job_id": "1"}, status=400)
-    assert commands == [*run_update, "insert", "update"]
+    assert commands == [*update_and_read, "insert", "update"]
 
 
-def test_job_post_with_targets_adds_one_command_for_the_nodes(commands_of, run_update):
+# A node change's event published: the newest event number read, the event inserted, the
+# node's outbox pulled.
+NODE_EVENTS = ["find", "insert", "update"]
+
+
+def test_node_writes_use_a_fixed_number_of_commands(commands_of, update_and_read):
+    """A node's update: the node read, then its conditional update answering it. Locking or
+    unlocking many: the candidates read, a claim per node, one write of all, the nodes read
+    back; whatever the number of nodes in the lab."""
+    for name in ("n1", "n2", "n3"):
+        commands_of("POST", "/nodes/", json={"name": name, "machine_type": "smithi",
+                                              "up": True, "locked": False})
+    assert commands_of("PUT", "/nodes/n1/", json={"description": "d"}) == [
+        "find", *update_and_read, *NODE_EVENTS]
+    assert commands_of("POST", "/nodes/lock_many/", json={
+        "count": 2, "machine_type": "smithi", "locked_by": "me", "description": "x"}) == [
+        "find", "update", "update", "update", "find", *NODE_EVENTS]
+    assert commands_of("POST", "/nodes/unlock_many/",
+                       json={"names": ["n1", "n2"], "locked_by": "me"}) == [
+        "find", "update", "update", "update", "find", *NODE_EVENTS]
+
+
+def test_job_post_with_targets_adds_one_command_for_the_nodes(commands_of, update_and_read):
     make_runs(commands_of, 1)
     targets = {f"ubuntu@smithi00{i}.front.sepia.ceph.com": "ssh-ed25519 AAAA" for i in range(3)}
     commands = commands_of("POST", f"/runs/{RUN}-0/jobs/",
                        json={"job_id": "8", "status": "running", "targets": targets})
     # The run starts running (run.updated). Nodes seen for the first time are created, then
     # numbered in creation order, and their node.created events published.
-    assert commands == [*run_update, "insert", *JOB_EVENT, *run_update, *PUBLISH,
+    assert commands == [*update_and_read, "insert", *JOB_EVENT, *update_and_read, *PUBLISH,
                         "update", "findAndModify", "update", *PUBLISH]
     commands = commands_of("POST", f"/runs/{RUN}-0/jobs/",
                        json={"job_id": "9", "status": "running", "targets": targets})
-    assert commands == [*run_update, "insert", *JOB_EVENT, *run_update, "update"]
+    assert commands == [*update_and_read, "insert", *JOB_EVENT, *update_and_read, "update"]
 
 
 @pytest.mark.parametrize("jobs_in_run", [1, 60])
 def test_job_put_that_changes_the_run_status_publishes_its_run_updated_event(commands_of,
                                                                            jobs_in_run,
-                                                                           run_update):
+                                                                           update_and_read):
     make_runs(commands_of, 1, jobs_per_run=jobs_in_run)
     commands = commands_of("PUT", f"/runs/{RUN}-0/jobs/0/", json={"status": "running"})
     print(f"PUT job (status change): {len(commands)} commands {commands}")
-    assert commands == ["find", "update", "update", *JOB_EVENT, *run_update, *PUBLISH]
+    assert commands == ["find", "update", "update", *JOB_EVENT, *update_and_read, *PUBLISH]
 
 
 def test_job_put_that_leaves_the_run_status_publishes_only_its_job_event(commands_of,
-                                                                        run_update):
+                                                                        update_and_read):
     make_runs(commands_of, 1)
     # A write that moves no count cannot change the run's status: the count answers nothing.
     commands = commands_of("PUT", f"/runs/{RUN}-0/jobs/1/", json={"description": "touched"})
     assert commands == ["find", "update", "update", *JOB_EVENT, "update"]
     commands_of("PUT", f"/runs/{RUN}-0/jobs/0/", json={"status": "running"})
     commands = commands_of("PUT", f"/runs/{RUN}-0/jobs/1/", json={"status": "running"})
-    assert commands == ["find", "update", "update", *JOB_EVENT, *run_update]
+    assert commands == ["find", "update", "update", *JOB_EVENT, *update_and_read]
 
 
-def test_job_delete_also_reads_the_run_and_its_first_job(commands_of, run_update):
+def test_job_delete_also_reads_the_run_and_its_first_job(commands_of, update_and_read):
     """Deleting the first job moves the run's first-job fields to the next job, then reads
     both again to confirm them."""
     make_runs(commands_of, 1)
     commands = commands_of("DELETE", f"/runs/{RUN}-0/jobs/0/")
-    assert commands == ["find", "update", "delete", *JOB_EVENT, *run_update,
+    assert commands == ["find", "update", "delete", *JOB_EVENT, *update_and_read,
                         "find", "find", "update", "find", "find"]
     commands = commands_of("DELETE", f"/runs/{RUN}-0/jobs/2/")
-    assert commands == ["find", "update", "delete", *JOB_EVENT, *run_update,
+    assert commands == ["find", "update", "delete", *JOB_EVENT, *update_and_read,
                         "find", "find"]
 
 

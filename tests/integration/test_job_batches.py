@@ -411,29 +411,29 @@ FIRST_PUBLISH = ["find", "find", "insert", "update"]
 @COUNTS_COMMANDS
 @pytest.mark.parametrize("query_policy", QUERY_POLICIES)
 @pytest.mark.parametrize("size", [3, 300, MAX_BATCH_JOBS])
-def test_a_batch_costs_the_same_commands_whatever_its_size(commands_of, run_update,
+def test_a_batch_costs_the_same_commands_whatever_its_size(commands_of, update_and_read,
                                                            size):
     # The run is made (and its run.created published) with its first jobs: its journal
     # entries are pushed again after it.
     # The run's status moves from empty to queued, then to running: run.updated each time.
     assert commands_of([job(n, status="queued") for n in range(size)]) == [
-        "find", run_update[0], "insert", *FIRST_PUBLISH, *run_update, "insert", *JOB_EVENTS,
-        *run_update, *PUBLISH]
+        "find", update_and_read[0], "insert", *FIRST_PUBLISH, *update_and_read, "insert",
+        *JOB_EVENTS, *update_and_read, *PUBLISH]
     assert commands_of([job(n, status="running") for n in range(size)]) == [
-        "find", "update", "update", *JOB_EVENTS, *run_update, *PUBLISH]
+        "find", "update", "update", *JOB_EVENTS, *update_and_read, *PUBLISH]
     half = size // 2
     assert commands_of([job(n, status="pass", success=True) for n in range(half, size + half)]
-                       ) == ["find", *run_update, "insert", "update", *JOB_EVENTS,
-                             *run_update]
+                       ) == ["find", *update_and_read, "insert", "update", *JOB_EVENTS,
+                             *update_and_read]
 
 
 @COUNTS_COMMANDS
 @pytest.mark.parametrize("query_policy", QUERY_POLICIES)
-def test_a_job_id_sent_twice_costs_a_second_round(commands_of, run_update):
+def test_a_job_id_sent_twice_costs_a_second_round(commands_of, update_and_read):
     round_of_updates = ["find", "update", "update", *JOB_EVENTS]
     assert commands_of([job(1, status="queued"), job(2), job(1, status="running")]
-                       )[-len(round_of_updates) - len(run_update) - len(PUBLISH):] == [
-        *round_of_updates, *run_update, *PUBLISH]
+                       )[-len(round_of_updates) - len(update_and_read) - len(PUBLISH):] == [
+        *round_of_updates, *update_and_read, *PUBLISH]
     # Writes that move no count: their counts answer nothing.
     assert commands_of([job(1), job(1), job(1)]) == [*round_of_updates, "update"] * 3
 
@@ -441,7 +441,7 @@ def test_a_job_id_sent_twice_costs_a_second_round(commands_of, run_update):
 @COUNTS_COMMANDS
 @pytest.mark.parametrize("query_policy", QUERY_POLICIES)
 def test_new_nodes_of_a_batch_cost_three_commands_whatever_their_number(commands_of,
-                                                                        run_update):
+                                                                        update_and_read):
     def items(first):
         return [job(n, status="running", targets={f"ubuntu@{HOST.format(n % 40)}": "key"})
                 for n in range(first, first + 40)]
@@ -450,5 +450,5 @@ def test_new_nodes_of_a_batch_cost_three_commands_whatever_their_number(commands
     assert commands_of(items(0))[-6:] == ["update", "findAndModify", "update", *PUBLISH]
     assert commands_of(items(0)) == ["find", "update", "update", *JOB_EVENTS,
                                      "update"]  # linked, no count moved
-    assert commands_of(items(40)) == ["find", *run_update, "insert", *JOB_EVENTS,
-                                      *run_update, "update"]  # known nodes: looked up
+    assert commands_of(items(40)) == ["find", *update_and_read, "insert", *JOB_EVENTS,
+                                      *update_and_read, "update"]  # known nodes: looked up

@@ -152,6 +152,11 @@ class FrozenClock:
         clock = self
 
         class FrozenDatetime(datetime):
+            def __new__(cls, *args, **kwargs):
+                # What it builds (`combine`, `strptime`) is a plain datetime, as the
+                # server's are: the query policy compares values by their type.
+                return datetime(*args, **kwargs)
+
             @classmethod
             def now(cls, tz=None):
                 value = clock.utc

@@ -15,7 +15,8 @@ import pytest
 
 from paddles_mongo.query_policy import CHOICES
 from paddles_mongo.run_dimensions import DIMENSION_PAIRS, RUN_DIMENSIONS
-from tests.integration.support import CommandRecorder, app_on_fresh_database, post_job
+from tests.integration.support import (CommandRecorder, FrozenClock, app_on_fresh_database,
+                                       post_job)
 
 pytestmark = pytest.mark.wire(reason="explains the queries sent (explain): the server's query plans")
 
@@ -50,24 +51,18 @@ class ReadCapture(CommandRecorder):
         return None
 
 
-def run_names():
-    """RUN_COUNT runs 23 hours apart from 2024-03-01, plus one scheduled today."""
-    today = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
-    names = []
-    for index in range(RUN_COUNT + 1):
-        when = datetime(2024, 3, 1) + timedelta(hours=23 * index)
-        if index == RUN_COUNT:
-            when = today
-        names.append(f"{USERS[index % len(USERS)]}-{when:%Y-%m-%d_%H:%M:%S}-"
-                     f"{SUITES[index % 3]}-{BRANCHES[index % 3]}-k{index}-basic-plana")
-    return names
+def run_name(index, when):
+    return (f"{USERS[index % len(USERS)]}-{when:%Y-%m-%d_%H:%M:%S}-"
+            f"{SUITES[index % 3]}-{BRANCHES[index % 3]}-k{index}-basic-plana")
 
 
-RUNS = run_names()
+# RUN_COUNT runs 23 hours apart from 2024-03-01; `fill` adds one scheduled today.
+RUNS = [run_name(index, datetime(2024, 3, 1) + timedelta(hours=23 * index))
+        for index in range(RUN_COUNT)]
 
 
-def fill(client):
-    for index, run in enumerate(RUNS):
+def fill(client, today):
+    for index, run in enumerate(RUNS + [run_name(RUN_COUNT, today)]):
         for job in range(JOBS_PER_RUN):
             number = index * JOBS_PER_RUN + job
             post_job(client, run, {
@@ -85,9 +80,14 @@ def explained_app(mongo_backend, query_policy="auto"):
     """(client, capture, explainer): an app whose database reports its read commands, and a
     second connection to the same database to explain them on."""
     capture = ReadCapture()
-    with app_on_fresh_database(mongo_backend, "test_plans", [capture],
-                               query_policy=query_policy) as (client, settings):
-        fill(client)
+    # The server's clock stays at the fill's time: a module's routes are read for minutes,
+    # and `/runs/date/today/` must still find the run scheduled today after a midnight.
+    with pytest.MonkeyPatch.context() as patch, app_on_fresh_database(
+            mongo_backend, "test_plans", [capture],
+            query_policy=query_policy) as (client, settings):
+        clock = FrozenClock(patch)
+        clock.utc = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+        fill(client, clock.utc)
         explainer = mongo_backend.database(settings)
         try:
             yield client, capture, explainer

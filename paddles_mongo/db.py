@@ -37,6 +37,11 @@ QUEUED_RUNS = {"results.queued": {"$gt": 0}}  # runs with a queued job (their co
 QUEUED_RUNS_INDEX = "queued_scheduled"
 JOBS_POSTED_LAST = "jobs_posted.last"  # the newest `posted` of a run's jobs (run_summary.py)
 JOBS_POSTED_LAST_INDEX = "jobs_posted_last"
+# Runs whose values of versioned dimensions changed since the run values' version last moved
+# (services/run_values.py): marked by the change itself, cleared by the reader that moves it.
+VALUES_MARK = "values_changed"
+MARKED_RUNS = {VALUES_MARK: {"$exists": True}}
+MARKED_RUNS_INDEX = "values_changed"
 # Nodes and queues list in creation order: `seq`, numbered from a counter in the database
 # (services/creation_order.py), because ObjectIds from different processes do not order by
 # creation time; `_id` orders the rare document not numbered yet.
@@ -111,6 +116,9 @@ INDEXES = {
         # Runs with jobs posted since a time: the node job stats (services/nodes.py).
         IndexModel([(JOBS_POSTED_LAST, ASCENDING)], name=JOBS_POSTED_LAST_INDEX),
         IndexModel([("outbox.time", ASCENDING)], name=OUTBOX_INDEX),
+        # Runs with a change of their filter values not yet versioned: usually none.
+        IndexModel([(VALUES_MARK, ASCENDING)], name=MARKED_RUNS_INDEX,
+                   partialFilterExpression=MARKED_RUNS),
     ],
     "jobs": [
         # Job ids are unique within a run; this also serves every per-run read (a run's jobs

@@ -20,7 +20,7 @@ from .domain.jobs import derived_job_fields, target_hostname
 from .domain.nodes import NODE_FIELDS
 from .domain.runnames import PARSED_ATTRIBUTES, parse_run_name
 from .domain.runs import RESULT_STATUSES, result_key
-from .services import run_summary
+from .services import run_summary, run_values
 from .services import runs as run_service
 from .storage import encode_keys
 
@@ -135,6 +135,7 @@ def copy_run(source, database, name, node_names):
     fields = {key: run.get(key) for key in PARSED_ATTRIBUTES}
     fields.update({key: parse_wire_date(run.get(key)) for key in RUN_TIME_FIELDS})
     fields[SKIPPED_JOBS] = skipped_results(half_made) if half_made else None
+    fields.update(run_values.mark())  # the copy's values may be new among the runs'
     database.runs.update_one(
         {"name": name},
         {"$set": fields, "$inc": {"writes": 1}, "$setOnInsert": {

@@ -2,8 +2,9 @@
 post_worker_init), every `repair_interval_seconds`: job writes whose request died between
 writing the job and counting it on its run (services/run_summary.py) are resolved once they are
 `stale_write_seconds` old, nodes a dead request created without their creation number are
-numbered (services/creation_order.py), and events a dead request left in an outbox are
-published (services/events.py). Every worker of every host runs them: each repair is a
+numbered (services/creation_order.py), events a dead request left in an outbox are
+published (services/events.py), and run deletions a dead request left unfinished move the run
+values' version (services/run_values.py). Every worker of every host runs them: each repair is a
 conditional update that only the first to get there applies, so they need no coordination."""
 import logging
 import threading
@@ -14,6 +15,7 @@ from pymongo.errors import PyMongoError
 from .services.creation_order import number_unnumbered
 from .services.events import publish_stale, record_floor
 from .services.run_summary import repair_stale_writes
+from .services.run_values import repair_deletions
 from .timeformat import utcnow
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ class StaleWriteRepairs(threading.Thread):
             resolved = repair_stale_writes(self.database, stale_before)
             numbered = number_unnumbered(self.database)
             published = publish_stale(self.database, stale_before)
+            deletions = repair_deletions(self.database, stale_before)
         except PyMongoError as error:  # the database is away: next time
             log.warning("background repairs failed: %s", error)
             return None
@@ -49,6 +52,8 @@ class StaleWriteRepairs(threading.Thread):
                             collection)
         if published:
             log.warning("published the events a dead request left on %d documents", published)
+        if deletions:
+            log.warning("versioned %d run deletions whose request died", deletions)
         return resolved
 
     def stop(self):

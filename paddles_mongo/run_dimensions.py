@@ -20,6 +20,11 @@ class RunDimension:
     match: str = EQUAL
     array: bool = False    # the field holds the values of all the run's jobs
     aliases: tuple = ()    # other URL segments naming the same dimension
+    # Counted from the run's jobs (the arrays, the status), so moved by any job write: the
+    # lists of values of a filter naming it are read each time. The others' values change
+    # only with a run's creation, correction or deletion, which the run values' version
+    # follows (services/run_values.py): those lists are kept per version.
+    counted: bool = False
 
     @property
     def index(self):
@@ -31,16 +36,19 @@ class RunDimension:
 # names the index the query uses. sha1 and flavor match *any job* of the run, through the
 # arrays of values its jobs hold, which the run document keeps exact.
 RUN_DIMENSIONS = (
-    RunDimension("sha1", "sha1s", match=PREFIX, array=True),
+    RunDimension("sha1", "sha1s", match=PREFIX, array=True, counted=True),
     RunDimension("date", "scheduled", match=DAY),
     RunDimension("user", "user"),
     RunDimension("branch", "branch"),
     RunDimension("suite", "suite"),
     RunDimension("machine_type", "machine_type"),
     # The original calls flavor `flavors` at the top level and `flavor` in chains.
-    RunDimension("flavor", "flavors", array=True, aliases=("flavors",)),
-    RunDimension("status", "status"),
+    RunDimension("flavor", "flavors", array=True, aliases=("flavors",), counted=True),
+    RunDimension("status", "status", counted=True),
 )
+# The run fields whose changes move the run values' version.
+VERSIONED_FIELDS = tuple(dimension.field for dimension in RUN_DIMENSIONS
+                         if not dimension.counted)
 
 
 @dataclass(frozen=True)

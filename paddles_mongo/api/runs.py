@@ -11,9 +11,9 @@ from ..schemas.runs import (RUN_KEYS, RUN_SELECTABLE_FIELDS, RunCreateSchema, Ru
 from ..services import paging, run_filters
 from ..services import runs as run_service
 from ..timeformat import day_start, utcnow
-from .support import (app_state, json_object_body, lean_read_doc, not_modified, page_window,
-                      paged, requested_fields, run_page_jobs, runs_json, same_as_get,
-                      version_tag)
+from .support import (app_state, filter_values_json, json_object_body, lean_read_doc,
+                      not_modified, page_window, paged, requested_fields, run_page_jobs,
+                      runs_json, same_as_get, version_tag)
 
 blp = Blueprint("runs", __name__, url_prefix="/runs", description="Runs: named batches of jobs")
 
@@ -115,9 +115,8 @@ class RunFilterValues(MethodView):
     def get(self, dimension, **_paging):
         """The dimension's distinct values among all runs, sorted (not paged; `count`, `page`
         and `since` are read, and ignored)."""
-        state = app_state()
-        run_filter = parse_filter_path([dimension], state.settings.timezone)
-        return jsonify(run_filters.filter_values(state.database, run_filter))
+        run_filter = parse_filter_path([dimension], app_state().settings.timezone)
+        return Response(filter_values_json(run_filter), mimetype="application/json")
 
 
 class RunFilter(MethodView):
@@ -133,7 +132,7 @@ class RunFilter(MethodView):
         segments = [dimension] + [segment for segment in rest.split("/") if segment]
         run_filter = parse_filter_path(segments, state.settings.timezone)
         if run_filter.listing:
-            return jsonify(run_filters.filter_values(state.database, run_filter))
+            return Response(filter_values_json(run_filter), mimetype="application/json")
         names = requested_fields(fields, RUN_KEYS)
         stored = names and run_stored_fields(names)
         if run_filter.date_range:

@@ -18,6 +18,7 @@ from ..page_cache import PageCache
 from ..schemas.jobs import job_to_json
 from ..schemas.runs import run_field_value, run_to_json
 from ..services import jobs as job_service
+from ..services import run_filters, run_values
 from ..storage import UnstorableValue, check_storable
 
 BAD_JSON = "could not decode JSON body"
@@ -76,8 +77,26 @@ def runs_json(docs, fields):
 def by_run_version(run, variant, build):
     """`build()` (bytes: a rendering of the run's jobs), from the app's run page cache: built
     once per write of the run (its `writes` counter) and `variant` (which rendering)."""
+    # _id: a run deleted and made again is new
+    return _cached((run["_id"], run.get("writes"), *variant), build)
+
+
+def filter_values_json(run_filter):
+    """The JSON of the values `run_filter` lists (run_filters.filter_values): kept in the run
+    page cache per run values' version (services/run_values.py) when they follow it, so that
+    they are read once per change of the runs' values, not once per request."""
+    database = app_state().database
+
+    def build():
+        return orjson.dumps(run_filters.filter_values(database, run_filter))
+    version = run_values.values_version(database) if run_filters.versioned(run_filter) else None
+    if version is None:
+        return build()
+    return _cached(("filter values", version, run_filter.key), build)
+
+
+def _cached(key, build):
     state = app_state()
-    key = (run["_id"], run.get("writes"), *variant)  # _id: a run deleted and made again is new
     value = state.run_pages.get(key)
     if value is None:
         value = build()

@@ -33,6 +33,14 @@ class RunFilter:
         """The RunDimensions filtered on."""
         return [*self.values, *([self.day] if self.day else [])]
 
+    @property
+    def key(self):
+        """What tells this filter from any other (hashable): a cache key."""
+        return (tuple(sorted((dimension.segment, value)
+                             for dimension, value in self.values.items())),
+                self.day and self.day.segment, self.scheduled_from, self.scheduled_to,
+                self.date_range, self.listing and self.listing.segment, self.empty)
+
 
 def parse_filter_path(segments, tz_name, today=None):
     run_filter = RunFilter()

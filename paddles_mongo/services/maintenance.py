@@ -13,7 +13,7 @@ from ..domain.nodes import new_node
 from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
 from ..storage import decode_keys
 from ..timeformat import local_to_utc, utcnow
-from . import run_summary, runs
+from . import run_summary, run_values, runs
 
 BATCH = 500
 SUMMARY_BATCH = 10  # runs counted per read of their jobs: big runs make big reads
@@ -166,7 +166,8 @@ def dedupe(database, pattern="%", dry_run=False, now=None, progress=_none):
     for group in duplicates:
         extra = sorted(group["ids"])[1:]
         if not dry_run:
-            database.runs.delete_many({"_id": {"$in": extra}})
+            with run_values.deleting_runs(database, now or utcnow()):
+                database.runs.delete_many({"_id": {"$in": extra}})
         runs_removed += len(extra)
         progress(1)
     duplicate_jobs = database.jobs.aggregate([
@@ -223,7 +224,8 @@ def reparse(database, tz_name, dry_run=False, progress=_none):
             if differing:
                 changes[run["name"]] = differing
                 updates.append(UpdateOne({"_id": run["_id"]},
-                                         {"$set": {k: v[1] for k, v in differing.items()},
+                                         {"$set": {**{k: v[1] for k, v in differing.items()},
+                                                   **run_values.mark()},
                                           "$inc": {"writes": 1}}))
         if updates and not dry_run:
             database.runs.bulk_write(updates, ordered=False)

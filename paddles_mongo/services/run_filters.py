@@ -56,6 +56,13 @@ def filtered_runs(database, run_filter, now, skip=0, limit=None, since=None, aft
                 .sort(SCHEDULED_ORDER).batch_size(BATCH_LIMIT))
 
 
+def versioned(run_filter):
+    """Whether the values `run_filter` lists change only with the run values' version
+    (services/run_values.py): none of its dimensions is counted from the runs' jobs."""
+    return not any(dimension.counted
+                   for dimension in [*run_filter.dimensions, run_filter.listing])
+
+
 def filter_values(database, run_filter):
     """Sorted distinct non-empty values of `run_filter.listing` among the matching runs."""
     if run_filter.empty:

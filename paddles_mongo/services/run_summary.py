@@ -51,13 +51,14 @@ from datetime import datetime
 from bson import ObjectId
 from pymongo import UpdateOne
 
-from ..db import RUN_JOB_ID_INDEX, dates_before
+from ..db import RUN_JOB_ID_INDEX, VALUES_MARK, dates_before
 from ..domain.jobs import RUN_SUMMARY_FIELDS
 from ..domain.runs import (FALLBACK_RUN_STATUS, RESULT_STATUSES, RUN_STATUS_RULES,
                            derive_run_status, empty_results, result_key)
 from ..exceptions import Unavailable
 from ..query_policy import sort_here
-from . import events
+from ..run_dimensions import VERSIONED_FIELDS
+from . import events, run_values
 
 SETTLE_ATTEMPTS = 100
 # Job fields the run counts its jobs' nodes by (GET /nodes/job_stats/), and the bounds of its
@@ -242,6 +243,13 @@ def job_writes_update(writes):
     counts.pop(None, None)
     changes = {"writes": {"$add": [{"$ifNull": ["$writes", 0]}, len(writes)]},
                **{name: _literal(value) for name, value in run_fields.items()}}
+    corrected = [name for name in run_fields if name in VERSIONED_FIELDS]
+    if corrected:
+        # A write that corrects the run's suite, branch or machine type marks the run in the
+        # same update (services/run_values.py); one carrying the values it has does not.
+        changes[VALUES_MARK] = {"$cond": [
+            {"$or": [{"$ne": [f"${name}", _literal(run_fields[name])]} for name in corrected]},
+            _literal(run_values.mark()[VALUES_MARK]), f"${VALUES_MARK}"]}
     changes.update({f"results.{key}": {"$add": [{"$ifNull": [f"$results.{key}", 0]}, step]}
                     for key, step in counts.items() if step})
     derived = {}

@@ -6,7 +6,7 @@ from ..db import JOBS_POSTED_LAST, JOBS_POSTED_LAST_INDEX, POSTED_ORDER, RUNS_PO
 from ..domain.runnames import PARSED_ATTRIBUTES, parse_run_name
 from ..exceptions import InvalidInput, NotFound
 from ..timeformat import local_to_utc
-from . import events, paging
+from . import events, paging, run_values
 from .run_summary import new_run_summary
 
 
@@ -23,6 +23,7 @@ def new_run(name, now, tz_name):
         **new_run_summary(),
         # Its creation's event, inserted with it (services/events.py).
         "outbox": [events.change("run.created", now, run=name)],
+        **run_values.mark(),  # its values are new among the runs'
     }
 
 
@@ -67,7 +68,8 @@ def delete_run(database, name, now):
     if not run_exists(database, name):
         raise NotFound("attempted to delete a non-existent run")
     database.jobs.delete_many({"run": name})
-    run = database.runs.find_one_and_delete({"name": name}, {"outbox": 1})
+    with run_values.deleting_runs(database, now):
+        run = database.runs.find_one_and_delete({"name": name}, {"outbox": 1})
     if run is not None:
         events.publish(database, [*(run.get("outbox") or []),
                                   events.change("run.deleted", now, run=name)])

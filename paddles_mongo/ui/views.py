@@ -12,7 +12,8 @@ from markupsafe import Markup
 from marshmallow import ValidationError
 
 from ..api.lab_questions import FAILURE_FILTERS, JOB_FILTERS, RUN_VALUE_FILTERS, chosen
-from ..api.support import app_state, by_run_version, page_window, run_page_jobs, runs_json
+from ..api.support import (app_state, by_run_version, filter_values_json, page_window,
+                           run_page_jobs, runs_json)
 from ..domain.jobs import target_hostname
 from ..domain.filters import BY_SEGMENT, RunFilter, parse_filter_path
 from ..domain.lab_questions import FAILED_STATUSES, FINISHED_STATUSES
@@ -91,7 +92,7 @@ def paged(rows, limit):
 
 def suites():
     """Every suite among the runs: the choices of a form that needs one."""
-    return run_filters.filter_values(app_state().database, RunFilter(listing=BY_SEGMENT["suite"]))
+    return orjson.loads(filter_values_json(RunFilter(listing=BY_SEGMENT["suite"])))
 
 
 @blp.route("/")

@@ -468,6 +468,9 @@ def test_import_copies_the_whole_lab_field_by_field(source, destination):
     assert_no_duplicates(destination.database)
     assert destination.database.jobs.count_documents({}) == jobs
     check_stored_statuses(destination)
+    # Every copied run is marked: a server's lists of run values follow the copy.
+    assert destination.database.runs.count_documents({"values_changed": {"$exists": True}}) \
+        == RUN_COUNT
 
 
 def test_rerunning_a_complete_import_copies_nothing(source, destination):

@@ -623,6 +623,9 @@ def groups(raw_db):
 def test_dedupe_folds_duplicate_runs_and_jobs(raw_db, database_uri):
     now = insert_duplicates(raw_db)
     lines = ok(run_script("dedupe", database_uri))
+    # its deletions moved the run values' version (services/run_values.py), intents done
+    assert raw_db.counters.find_one({"_id": "run_values"}) == {
+        "_id": "run_values", "seq": 2, "deleting": []}
     assert lines == ["removed 3 duplicate runs and 3 duplicate jobs"]
     runs, jobs = groups(raw_db)
     assert runs == {ALICE: 1, BOB: 1}
@@ -716,6 +719,9 @@ def reparse_lab(client, database):
 
 def test_reparse_restores_the_parsed_values(client, database, database_uri):
     parsed = reparse_lab(client, database)
+    # The app keeps the users it lists (per run values' version): the reparse moves them.
+    assert "mallory" in client.get("/runs/user/").get_json()
+    assert "mallory" in client.get("/runs/user/").get_json()
     lines = ok(run_script("reparse", database_uri))
     assert lines[-1] == "changed 3 runs"
     described = dict(line.split(": ", 1) for line in lines[:-1])
@@ -730,6 +736,8 @@ def test_reparse_restores_the_parsed_values(client, database, database_uri):
     no_timestamp = stored_run(database, NO_TIMESTAMP)
     assert no_timestamp["scheduled"] == no_timestamp["posted"]
     assert ok(run_script("reparse", database_uri)) == ["changed 0 runs"]
+    assert client.get("/runs/user/").get_json() == sorted(
+        {values["user"] for values in parsed.values()} - {""})
 
 
 def test_reparse_dry_run_reports_only(client, database, database_uri):

@@ -13,7 +13,7 @@ import paddles_mongo
 from paddles_mongo.run_dimensions import RUN_DIMENSIONS
 from tests.conftest import RUNS_SCRIPTS
 
-TABLE_END = "\n    RunDimension(\"status\", \"status\"),\n)\n"
+TABLE_END = "\n    RunDimension(\"status\", \"status\", counted=True),\n)\n"
 NEW_ROW = "    RunDimension(\"os_type\", \"os_type\"),\n"
 
 USE_THE_COPY = r'''

@@ -136,6 +136,9 @@ def prepare(mongo_server, runs, jobs_per_run, reuse=False):
                                       mongo_socket_timeout_ms=0))
     try:
         if reuse:
+            # Filled by an earlier version: the indexes this one declares (those it has are
+            # kept as they are), as an operator's upgrade does (scripts/create-indexes).
+            create_indexes(database)
             return uri, database.jobs.estimated_document_count()
         database.client.drop_database(database.db.name)
         create_indexes(database)

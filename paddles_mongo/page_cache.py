@@ -1,7 +1,8 @@
 """Per-process caches. PageCache: the encoded job lists of runs (run pages `GET /runs/{run}/`,
 the run's job lists `GET /runs/{run}/jobs/` and the web run page's table), which pulpito reads
-over and over and which weigh megabytes for big runs. PageFloors: where
-pages of the newest-runs list began, for the local database (query_policy.py).
+over and over and which weigh megabytes for big runs, and the lists of run filter values
+(`/runs/branch/main/suite/`, per run values' version: services/run_values.py). PageFloors: where
+pages of newest-first lists ended, for the local database (query_policy.py).
 
 A run page entry is keyed by the run document's `_id` and its `writes` counter, which every job
 write, deletion and maintenance command increments after changing the jobs: a changed run is
@@ -42,27 +43,34 @@ MAX_PAGE_FLOORS = 1024
 
 
 class PageFloors:
-    """Per process (each worker's query policy keeps one): for each page end (skip + count) of
-    the newest-runs list, the `posted` of the last run that page held when last read.
+    """Per process (each worker's query policy keeps one): for each newest-first list (the
+    newest runs, a run filter, a node's jobs, a job search...) and page end (skip + count), the
+    date the list is ordered by (`posted`, `scheduled`) of the last document that page held
+    when last read.
 
-    Runs join that list only at its top (a new run is posted now), so the same page is found
-    again among the runs posted since that floor. Reading those (a range of the `posted` index)
-    costs the page, whatever the number of runs, even on a server that does not stop an index
-    walk at the limit (SecantusDB reads every run for an unbounded sorted query). A page that
-    comes back short of its count under its floor (runs deleted, dates imported) is read again
-    without it, once; the page is exact either way, whatever other processes or hosts wrote."""
+    If at least `skip + count` documents of the list are at or after that floor, the page's
+    documents are all among them (any document before the floor comes after them), so the page
+    is read as the list's documents since the floor: a range of the list's index that costs
+    the page, whatever the number of documents, even on a server that does not stop an index
+    walk at the limit (SecantusDB reads a whole range for a sorted query). Documents created
+    since (newer ones, or older dates imported) are in that range or after the page; a page
+    that comes back short of its count under its floor (documents deleted) is read again
+    without it, once. So the page is exact either way, whatever other processes or hosts
+    wrote."""
 
     def __init__(self):
         self._floors = {}
 
-    def get(self, end):
-        return self._floors.get(end)
+    def get(self, key):
+        return self._floors.get(key)
 
-    def remember(self, end, page, count):
-        posted = page[-1].get("posted") if len(page) == count else None
-        if posted is None:
-            self._floors.pop(end, None)
+    def remember(self, key, page, count, field):
+        """After reading `page` (`count` documents wanted) of the list and page end `key`,
+        ordered by the date `field`."""
+        floor = page[-1].get(field) if len(page) == count else None
+        if floor is None:
+            self._floors.pop(key, None)
             return
-        if len(self._floors) >= MAX_PAGE_FLOORS and end not in self._floors:
+        if len(self._floors) >= MAX_PAGE_FLOORS and key not in self._floors:
             self._floors.clear()
-        self._floors[end] = posted
+        self._floors[key] = floor

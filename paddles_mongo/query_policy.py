@@ -10,10 +10,9 @@ workaround here, beside its plain form:
 | index choice | every query names its index (`hint`): fixed plans | only queries its planner would answer with a collection scan name it (a field outside the index, a set of values or a `$gte` beside another field, a pattern): a hinted query costs it the whole index (5.4 s against 0.006 s for a test's 25 newest jobs of 10,535) |
 | a set of values beside a date range (the failed statuses of a period) | one query, hinted | one query per value, its range started with `$gt` (`by_value`): each an index range its planner walks |
 | grouping (failures by signature) | an aggregation: the groups made on the server | the documents read with a `find` and grouped here (`grouped`): its aggregation evaluates every accumulator in Python, 7× the `find` |
-| the newest-runs list | a sorted `find` with skip and limit: the index walk stops at the limit | bounded below by the `posted` of the page's last run when it was last read (PageFloors); a page without a floor (this process's first read of it) read in windows of `posted`, as the pages below: it reads every run for an unbounded sorted `find` (2.2 s at 10,000 runs) |
 | a run's jobs | read on the run's range of `run_job_id_unique`, sorted on the server | the run's range read whole, picked and sorted here: a server-side sort of whole documents costs it more than the read |
 | the jobs of a set of runs (a suite's flaky tests) | one query, hinted: the runs' ranges of `run_job_id_unique`, filtered on the server | the runs' ranges read whole (the set of runs alone, which its planner walks unhinted) and picked here: 0.45 s against 4.1 s for 2,073 jobs of 20 runs |
-| a page of a run filter, of `/jobs/`, of a node's jobs | a sorted `find` with skip and limit on the filter's index | read in windows of `scheduled` (`posted`) going back from now (2, 16, 128, 1024 days, then the rest), each an index range, until the page is full: it reads every document of a range before stopping at a limit. Each window is sent unhinted as the conditions its planner walks on the index (`index_part`: equalities on the index's keys); the others (a third dimension, a status, a pattern, an `$or`) are checked here on the window's documents (`satisfies`). A range leading the index (a sha1 prefix) it walks only alone: that range is read whole, once |
+| a page of the newest runs, of a run filter, of `/jobs/`, of a node's jobs | a sorted `find` with skip and limit on the filter's index: the index walk stops at the limit | read again, one range: the dates from the page's last document when this process last read it (PageFloors), unless that comes back short; a first read in windows of `scheduled` (`posted`) going back from now (2, 16, 128, 1024 days, then the rest), each an index range, until the page is full: it reads every document of a range before stopping at a limit (every run, 2.2 s at 10,000 runs, for the newest runs unbounded). Each window is sent unhinted as the conditions its planner walks on the index (`index_part`: equalities on the index's keys); the others (a third dimension, a status, a pattern, an `$or`) are checked here on the window's documents (`satisfies`). A range leading the index (a sha1 prefix) it walks only alone: that range is read whole, once |
 | the newest of a sequence (events' `seq`) | a sorted `find_one`: the index walk stops at the first | the same, bounded below by the greatest value this process saw (`sequence_floors`, a hint only: the answer is the newest whatever other processes wrote) |
 | a page of events after a `seq` | a sorted `find` on the filter's `(key, seq)` index, stopped at the limit | read in windows of `seq` going forward (the page's size, then eight times wider each), each an index range (`index_part`; a type beside a node or run checked here), until the page is full or the newest is passed; a set of types alone is one query per type |
 | description search | narrowed by the index of the descriptions' 3-grams, then the pattern | no grams index (`skipped_indexes`): it rewrites every index entry of a job at each of its updates, about one per character of the description; the pattern checked here on the jobs of each window of `posted` |
@@ -78,12 +77,6 @@ class MongoDBQueries:
         document's `fields`) for the caller to merge."""
         return collection.aggregate([{"$match": match}, *stages], allowDiskUse=True,
                                     batchSize=BATCH_LIMIT, **self.hint(match, index))
-
-    def newest_runs(self, runs, index, order, skip, limit, now, fields=None):
-        """A page of runs in `order` (newest `posted` first, on `index`); only their `fields`
-        (and the order's) if given."""
-        cursor = runs.find({}, ordered_projection(fields, order)).sort(order)
-        return list(cursor.skip(skip).limit(limit).batch_size(min(limit, BATCH_LIMIT)))
 
     def newest(self, collection, query, index, order, skip, limit, now, fields=None):
         """A page of the documents matching `query`, newest first by `order` (its first field a
@@ -173,30 +166,17 @@ class SecantusDBQueries(MongoDBQueries):
         cursor = cursor.batch_size(BATCH_LIMIT)
         return (document for document in cursor if satisfies(document, rest))
 
-    def newest_runs(self, runs, index, order, skip, limit, now, fields=None):
-        """The runs posted since the page's floor; without one (this process's first read
-        of the page, or the page came back short under it), in windows of `posted` as
-        `newest` reads: unbounded, it reads every run (2.2 s at 10,000 runs), and under load
-        each thread of each worker paid that at once until a first read set the floor."""
-        if not limit:
-            return super().newest_runs(runs, index, order, skip, limit, now, fields)
-        end = skip + limit
-        floor = self.page_floors.get(end)
-        found = []
-        if floor is not None:
-            cursor = runs.find({"posted": {"$gte": floor}}, ordered_projection(fields, order))
-            found = list(cursor.sort(order).skip(skip).limit(limit).batch_size(
-                min(limit, BATCH_LIMIT)))
-        if len(found) < limit:
-            found = self.newest(runs, {}, index, order, skip, limit, now, fields)
-        self.page_floors.remember(end, found, limit)
-        return found
-
     def newest(self, collection, query, index, order, skip, limit, now, fields=None):
+        """The page read as the documents since its floor (PageFloors: where it ended when this
+        process last read it), one window; without one (a first read, or the page came back
+        short under it), in windows of the date going back from `now`. Unbounded, it reads
+        every document of the range (2.2 s for the newest runs at 10,000 runs), and under load
+        each thread of each worker paid that at once until a first read set the floor; in
+        windows, a page whose documents are spread over years (a branch and suite's 25 newest
+        runs at a million jobs) costs four reads, the last of a year's documents."""
         if not limit:
             return super().newest(collection, query, index, order, skip, limit, now, fields)
-        wanted, found = skip + limit, []
-        field = order[0][0]
+        wanted, field = skip + limit, order[0][0]
         # Each window is sent unhinted as the part of the query its planner walks on the
         # index (a hinted find costs it seconds on a big collection: 4.4 s against 0.18 s for
         # a node's 20 newest jobs of 10,000), the rest picked here from the window's
@@ -213,22 +193,33 @@ class SecantusDBQueries(MongoDBQueries):
             cursor = collection.find(served, projection).sort(order).batch_size(BATCH_LIMIT)
             picked = (document for document in cursor if satisfies(document, rest))
             return list(itertools.islice(picked, skip, wanted))
-        for window in time_windows(query.get(field), now):
-            if served is None:
-                cursor = collection.find({**query, field: window}, projection,
-                                         hint=index).sort(order)
-            else:
-                cursor = collection.find({**served, field: inclusive_start(window)},
-                                         projection).sort(order)
-            if rest:
-                found += (document for document in cursor.batch_size(BATCH_LIMIT)
-                          if satisfies(document, rest))
-                del found[wanted:]
-            else:
-                found += cursor.limit(wanted - len(found)).batch_size(BATCH_LIMIT)
-            if len(found) >= wanted:
-                break
-        return found[skip:]
+
+        def read(windows):
+            found = []
+            for window in windows:
+                if served is None:
+                    cursor = collection.find({**query, field: window}, projection,
+                                             hint=index).sort(order)
+                else:
+                    cursor = collection.find({**served, field: inclusive_start(window)},
+                                             projection).sort(order)
+                if rest:
+                    found += (document for document in cursor.batch_size(BATCH_LIMIT)
+                              if satisfies(document, rest))
+                    del found[wanted:]
+                else:
+                    found += cursor.limit(wanted - len(found)).batch_size(BATCH_LIMIT)
+                if len(found) >= wanted:
+                    break
+            return found[skip:]
+
+        key = (collection.full_name, index, repr(query), repr(order), wanted)
+        floor = self.page_floors.get(key)
+        page = [] if floor is None else read([since_floor(query.get(field), floor)])
+        if len(page) < limit:
+            page = read(time_windows(query.get(field), now))
+        self.page_floors.remember(key, page, limit, field)
+        return page
 
     def update_and_read(self, collection, query, key, update, projection):
         """An update, then a read of the document by its `key`: both on the key's index (its
@@ -436,6 +427,13 @@ def inclusive_start(condition):
     whole_ms = start.replace(microsecond=start.microsecond // 1000 * 1000)
     rest = {operator: value for operator, value in condition.items() if operator != "$gte"}
     return {**rest, "$gt": whole_ms - timedelta(milliseconds=1)}
+
+
+def since_floor(condition, floor):
+    """`condition` on a date (None: all time) narrowed to the dates from `floor` on: its own
+    lower bound goes, as the floor (a date of a document that met it) is within it."""
+    kept = {op: value for op, value in (condition or {}).items() if op not in ("$gt", "$gte")}
+    return {**kept, "$gte": floor}
 
 
 def time_windows(condition, now):

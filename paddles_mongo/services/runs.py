@@ -79,11 +79,8 @@ def latest_runs(database, skip, limit, now, after=None, fields=None):
     """Runs newest `posted` first: one `find` (see query_policy for the local database's);
     with cursor `after` (paging.py), the `limit` after its position (`skip` 0). `fields`:
     only those if given."""
-    if after is None:
-        return database.policy.newest_runs(database.runs, RUNS_POSTED_INDEX, POSTED_ORDER, skip,
-                                           limit, now, fields)
     return database.policy.newest(database.runs, paging.after({}, POSTED_ORDER, after),
-                                  RUNS_POSTED_INDEX, POSTED_ORDER, 0, limit, now, fields)
+                                  RUNS_POSTED_INDEX, POSTED_ORDER, skip, limit, now, fields)
 
 
 def runs_of_period(database, since, fields, run_values=None):

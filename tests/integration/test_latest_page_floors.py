@@ -51,8 +51,8 @@ def floored(mongo_backend):
 
 
 def unbounded(database, skip, limit):
-    plain = MongoDBQueries().newest_runs(database.runs, RUNS_POSTED_INDEX, POSTED_ORDER, skip,
-                                         limit, utcnow())
+    plain = MongoDBQueries().newest(database.runs, {}, RUNS_POSTED_INDEX, POSTED_ORDER, skip,
+                                    limit, utcnow())
     return [run["name"] for run in plain]
 
 

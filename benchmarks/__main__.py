@@ -13,7 +13,8 @@ import requests
 from .lab import Lab
 from .load import load_lab
 from .runner import measure, median_round
-from .scenarios import OWN_SCENARIOS, SCALE_SCENARIOS, SCENARIOS, Targets
+from .scenarios import (OWN_SCENARIOS, SCALE_SCENARIOS, SCENARIOS, Targets, last_full_page,
+                        newest_runs)
 
 
 @click.group()
@@ -62,7 +63,12 @@ def run(url, other, scenarios, concurrency, requests_total, seconds, rounds, jso
     servers = {"A": url.rstrip("/")}
     if other:
         servers["B"] = other.rstrip("/")
-    targets = Targets(requests.Session(), servers["A"])
+    session = requests.Session()
+    targets = Targets(session, servers["A"])
+    if other:
+        # Write scenarios leave runs on each lab, not as many on both: a page both have.
+        targets.deep_page = min(targets.deep_page,
+                                last_full_page(newest_runs(session, servers["B"])))
     report = {"servers": servers, "concurrency": concurrency, "requests": requests_total,
               "seconds": seconds, "rounds": rounds, "scenarios": {}}
     # The web pages, batches and lean reads are paddles-mongo's own: measured alone, never against

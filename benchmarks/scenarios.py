@@ -9,14 +9,23 @@ def q(name):
     return quote(name, safe=":")
 
 
+def newest_runs(session, url):
+    return session.get(f"{url}/runs/", params={"count": 10000}).json()
+
+
+def last_full_page(runs):
+    """The number of the last full page of 25 of `runs`."""
+    return max(2, len(runs) // 25)
+
+
 class Targets:
     """Names to request, discovered once from a loaded server (identical on any server loaded
-    with the same lab)."""
+    with the same lab, but for the runs the write scenarios added: see `deep_page`)."""
 
     def __init__(self, session, url):
         self.session, self.url = session, url
-        runs = session.get(f"{url}/runs/", params={"count": 10000}).json()
-        self.deep_page = max(2, len(runs) // 25)  # the last full page of 25
+        runs = newest_runs(session, url)
+        self.deep_page = last_full_page(runs)
         # Runs of the lab (not those the write scenarios make), finished ones for stable pages.
         runs = [run for run in runs if run["branch"] and run["suite"]] or runs
         finished = [run for run in runs if run["status"].startswith("finished")] or runs

@@ -3,7 +3,7 @@ runs' versioned dimensions (run_dimensions.py: user, date, branch, suite, machin
 the ones counted from jobs) may have changed, so that a list of filter values
 (`/runs/branch/main/suite/`) can be kept per version, by any number of processes on any number
 of hosts, and never served after a change. (Listing them otherwise reads every run matching the
-filter: about 2,000 documents for a branch at a million jobs.)
+filter: 845 runs for a branch of the million-job lab, docs/performance.md.)
 
 A run document and the version are two documents, and nothing writes both atomically. So:
 
@@ -24,14 +24,11 @@ Every other writer of those fields (the importer, scripts/reparse) marks the run
 import contextlib
 
 from bson import ObjectId
-from pymongo.errors import DuplicateKeyError
 
 from ..db import MARKED_RUNS, MARKED_RUNS_INDEX, VALUES_MARK, dates_before
-from ..exceptions import Unavailable
 
 VERSION = "run_values"  # the version's document in `counters`: {_id, seq, deleting: [...]}
 MARKS_READ = 1000       # marks cleared per read; more are cleared by the next reads
-INTENT_ATTEMPTS = 3
 
 
 def mark():
@@ -60,16 +57,8 @@ def deleting_runs(database, now):
     """Around the deletion of runs: the intent recorded before, the version moved after (also
     when the deletion fails part way)."""
     intent = {"id": ObjectId(), "at": now}
-    for _attempt in range(INTENT_ATTEMPTS):
-        try:
-            result = database.counters.update_one({"_id": VERSION},
-                                                   {"$push": {"deleting": intent}}, upsert=True)
-        except DuplicateKeyError:
-            continue  # two first uses raced to create the document: it exists now
-        if result.matched_count or result.upserted_id is not None:
-            break
-    else:
-        raise Unavailable("the run values' version could not be written; please retry")
+    database.take_numbers(VERSION, 0)  # the version's document exists (its first use races)
+    database.counters.update_one({"_id": VERSION}, {"$push": {"deleting": intent}})
     try:
         yield
     finally:

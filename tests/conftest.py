@@ -21,6 +21,7 @@ from pathlib import Path
 import mongomock_ng
 import pytest
 import requests
+import pymongo
 from pymongo import MongoClient
 
 from paddles_mongo import assemble_app, bind_app, create_app
@@ -154,7 +155,18 @@ class Backend:
 
     def drop_database(self, name):
         with self.client_factory(self.server_uri) as client:
-            client.drop_database(name)
+            drop_test_database(client, name)
+
+
+# A test's database dropped after it: SecantusDB deletes every key of the database in one
+# pass under its global lock, and was seen blocked inside WiredTiger for over 30 s (the
+# clients' socket timeout) right after its TTL sweeper ran. Cleanup, so it may take longer.
+DROP_SECONDS = 300
+
+
+def drop_test_database(client, name):
+    with pymongo.timeout(DROP_SECONDS):
+        client.drop_database(name)
 
 
 @pytest.fixture(scope="session")

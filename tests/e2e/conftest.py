@@ -13,7 +13,7 @@ from pymongo import MongoClient
 from paddles_mongo.commands.serve import GUNICORN_CONFIG, stop
 from paddles_mongo.config import load_settings
 from paddles_mongo.db import Database, create_indexes
-from tests.conftest import free_port, wait_for_http
+from tests.conftest import drop_test_database, free_port, wait_for_http
 
 WORKERS = 4
 
@@ -47,7 +47,7 @@ def gunicorn_server(mongo_server_uri, prefix, **gunicorn_options):
     finally:
         stop(process)
         with MongoClient(mongo_server_uri) as client:
-            client.drop_database(name)
+            drop_test_database(client, name)
         database.close()
 
 

@@ -16,7 +16,7 @@ from paddles_mongo.commands.serve import stop
 from paddles_mongo.config import load_settings
 from paddles_mongo.db import Database, create_indexes
 from paddles_mongo.services import tokens
-from tests.conftest import free_port, wait_for_http
+from tests.conftest import drop_test_database, free_port, wait_for_http
 from tests.e2e.conftest import gunicorn_server, run_together, start_gunicorn
 
 TIMEOUT = 60
@@ -252,5 +252,5 @@ def test_stopping_workers_record_the_numbering_floor(mongo_server_uri):
     try:
         assert database.counters.find_one({"_id": "events"})["seq"] == 1
     finally:
-        database.client.drop_database(name)
+        drop_test_database(database.client, name)
         database.close()

@@ -23,7 +23,7 @@ from paddles_mongo import create_app
 from paddles_mongo.config import load_settings
 from paddles_mongo.db import Database
 from paddles_mongo.services import run_summary
-from tests.conftest import SCRIPTS, free_port, run_script, script_env
+from tests.conftest import SCRIPTS, drop_test_database, free_port, run_script, script_env
 from tests.e2e.conftest import gunicorn_server
 
 DOMAIN = "front.sepia.ceph.com"
@@ -262,7 +262,7 @@ def destination(mongo_server_uri):
     finally:
         database.close()
         with MongoClient(mongo_server_uri) as client:
-            client.drop_database(name)
+            drop_test_database(client, name)
 
 
 def import_lab(destination, url, *args):

@@ -15,6 +15,7 @@ from pymongo import monitoring
 from paddles_mongo import create_app, timeformat
 from paddles_mongo.config import load_settings
 from paddles_mongo.db import create_indexes
+from tests.conftest import drop_test_database
 from tests.helpers import JOB_KEYS, JOB_WHITELIST, RESULTS_KEYS, RUN_KEYS  # noqa: F401
 
 # §2.5: str(datetime) -- a space separator, ".ffffff" only when microseconds are non-zero.
@@ -204,7 +205,7 @@ def app_on_fresh_database(mongo_backend, prefix, event_listeners=(), query_polic
         create_indexes(database)
         yield create_app(settings, database).test_client(), settings
     finally:
-        database.client.drop_database(name)
+        drop_test_database(database.client, name)
         database.close()
 
 

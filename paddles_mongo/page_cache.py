@@ -41,6 +41,9 @@ class PageCache:
 
 MAX_PAGE_FLOORS = 1024
 
+# The floor of a page that came back short of its count: its list's documents all fit in it.
+WHOLE_LIST = "whole list"
+
 
 class PageFloors:
     """Per process (each worker's query policy keeps one): for each newest-first list (the
@@ -56,7 +59,16 @@ class PageFloors:
     since (newer ones, or older dates imported) are in that range or after the page; a page
     that comes back short of its count under its floor (documents deleted) is read again
     without it, once. So the page is exact either way, whatever other processes or hosts
-    wrote."""
+    wrote.
+
+    A page that came back short of its count (the list's last page, a list shorter than a
+    page: most branch and suite pairs) held every document of the list after its start. Its
+    floor is WHOLE_LIST: it is read again as the list's whole range, one read, which is exact
+    with no argument at all. In windows, each read of it went through every window, reading the
+    same documents in five reads.
+
+    What a read from a floor costs is the page plus what the list gained since this process
+    last read it; the windows bound the first read only."""
 
     def __init__(self):
         self._floors = {}
@@ -67,7 +79,7 @@ class PageFloors:
     def remember(self, key, page, count, field):
         """After reading `page` (`count` documents wanted) of the list and page end `key`,
         ordered by the date `field`."""
-        floor = page[-1].get(field) if len(page) == count else None
+        floor = page[-1].get(field) if len(page) == count else WHOLE_LIST
         if floor is None:
             self._floors.pop(key, None)
             return

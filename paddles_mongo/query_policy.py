@@ -12,7 +12,7 @@ workaround here, beside its plain form:
 | grouping (failures by signature) | an aggregation: the groups made on the server | the documents read with a `find` and grouped here (`grouped`): its aggregation evaluates every accumulator in Python, 7× the `find` |
 | a run's jobs | read on the run's range of `run_job_id_unique`, sorted on the server | the run's range read whole, picked and sorted here: a server-side sort of whole documents costs it more than the read |
 | the jobs of a set of runs (a suite's flaky tests) | one query, hinted: the runs' ranges of `run_job_id_unique`, filtered on the server | the runs' ranges read whole (the set of runs alone, which its planner walks unhinted) and picked here: 0.45 s against 4.1 s for 2,073 jobs of 20 runs |
-| a page of the newest runs, of a run filter, of `/jobs/`, of a node's jobs | a sorted `find` with skip and limit on the filter's index: the index walk stops at the limit | read again, one range: the dates from the page's last document when this process last read it (PageFloors), unless that comes back short; a first read in windows of `scheduled` (`posted`) going back from now (2, 16, 128, 1024 days, then the rest), each an index range, until the page is full: it reads every document of a range before stopping at a limit (every run, 2.2 s at 10,000 runs, for the newest runs unbounded). Each window is sent unhinted as the conditions its planner walks on the index (`index_part`: equalities on the index's keys); the others (a third dimension, a status, a pattern, an `$or`) are checked here on the window's documents (`satisfies`). A range leading the index (a sha1 prefix) it walks only alone: that range is read whole, once |
+| a page of the newest runs, of a run filter, of `/jobs/`, of a node's jobs | a sorted `find` with skip and limit on the filter's index: the index walk stops at the limit | read again, one range: the dates from the page's last document when this process last read it (PageFloors), unless that comes back short; a page that came back short (the list's last page), the list's whole range at once; a first read in windows of `scheduled` (`posted`) going back from now (2, 16, 128, 1024 days, then the rest), each an index range, until the page is full: it reads every document of a range before stopping at a limit (every run, 2.2 s at 10,000 runs, for the newest runs unbounded). Each window is sent unhinted as the conditions its planner walks on the index (`index_part`: equalities on the index's keys); the others (a third dimension, a status, a pattern, an `$or`) are checked here on the window's documents (`satisfies`). A range leading the index (a sha1 prefix) it walks only alone: that range is read whole, once |
 | the newest of a sequence (events' `seq`) | a sorted `find_one`: the index walk stops at the first | the same, bounded below by the greatest value this process saw (`sequence_floors`, a hint only: the answer is the newest whatever other processes wrote) |
 | a page of events after a `seq` | a sorted `find` on the filter's `(key, seq)` index, stopped at the limit | read in windows of `seq` going forward (the page's size, then eight times wider each), each an index range (`index_part`; a type beside a node or run checked here), until the page is full or the newest is passed; a set of types alone is one query per type |
 | description search | narrowed by the index of the descriptions' 3-grams, then the pattern | no grams index (`skipped_indexes`): it rewrites every index entry of a job at each of its updates, about one per character of the description; the pattern checked here on the jobs of each window of `posted` |
@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from pymongo import ReturnDocument
 
 from .config import ConfigError
-from .page_cache import PageFloors
+from .page_cache import WHOLE_LIST, PageFloors
 from .text_search import DESCRIPTION_INDEX
 
 BATCH_LIMIT = 100_000  # documents per reply; a whole page, within MongoDB's 16 MiB per reply
@@ -168,7 +168,8 @@ class SecantusDBQueries(MongoDBQueries):
 
     def newest(self, collection, query, index, order, skip, limit, now, fields=None):
         """The page read as the documents since its floor (PageFloors: where it ended when this
-        process last read it), one window; without one (a first read, or the page came back
+        process last read it), one window, or as the list's whole range if it last came back
+        short (PageFloors' WHOLE_LIST); without one (a first read, or the page came back
         short under it), in windows of the date going back from `now`. Unbounded, it reads
         every document of the range (2.2 s for the newest runs at 10,000 runs), and under load
         each thread of each worker paid that at once until a first read set the floor; in
@@ -196,13 +197,14 @@ class SecantusDBQueries(MongoDBQueries):
 
         def read(windows):
             found = []
-            for window in windows:
+            for window in windows:  # None: the query's own range of the date, if any
                 if served is None:
-                    cursor = collection.find({**query, field: window}, projection,
-                                             hint=index).sort(order)
+                    windowed = query if window is None else {**query, field: window}
+                    cursor = collection.find(windowed, projection, hint=index).sort(order)
                 else:
-                    cursor = collection.find({**served, field: inclusive_start(window)},
-                                             projection).sort(order)
+                    windowed = served if window is None else {
+                        **served, field: inclusive_start(window)}
+                    cursor = collection.find(windowed, projection).sort(order)
                 if rest:
                     found += (document for document in cursor.batch_size(BATCH_LIMIT)
                               if satisfies(document, rest))
@@ -215,9 +217,12 @@ class SecantusDBQueries(MongoDBQueries):
 
         key = (collection.full_name, index, repr(query), repr(order), wanted)
         floor = self.page_floors.get(key)
-        page = [] if floor is None else read([since_floor(query.get(field), floor)])
-        if len(page) < limit:
-            page = read(time_windows(query.get(field), now))
+        if floor is WHOLE_LIST:
+            page = read([query.get(field)])  # exact: the whole list, read at once
+        else:
+            page = [] if floor is None else read([since_floor(query.get(field), floor)])
+            if len(page) < limit:
+                page = read(time_windows(query.get(field), now))
         self.page_floors.remember(key, page, limit, field)
         return page
 

@@ -1,6 +1,8 @@
 """The newest-runs list (`GET /runs/`) read again is bounded by the floor of its last read
 (page_cache.PageFloors, the local database's query policy): one `find` of the runs posted since, which examines the page's runs
 only, and the page is the one an unbounded read gives, whatever was created or deleted since."""
+from datetime import datetime
+
 import pytest
 
 from paddles_mongo import create_app
@@ -104,16 +106,41 @@ def test_a_first_read_stops_at_the_window_that_fills_the_page(floored):
     assert (commands, names) == (["find"], unbounded(database, 0, PAGE))
 
 
-def test_the_last_partial_page_has_no_floor(floored):
-    """It is read in every window each time (no window fills it), as an unbounded read would
-    read every run."""
-    _client, _database, get = floored
-    windows = ["find"] * (len(WINDOW_DAYS) + 1)
-    for _ in range(2):
-        commands, names = get(f"/runs/?count={PAGE}&page=5")
-        assert (commands, names) == (windows, [])
-    commands, names = get("/runs/?count=30&page=2")
-    assert commands == windows and len(names) == RUN_COUNT - 30
+@pytest.mark.parametrize("page", [2, 5])  # the last, partial; one past the end, empty
+def test_a_page_that_came_back_short_is_read_again_as_the_whole_list_at_once(floored, page):
+    """The first read goes through every window (none fills the page); read again, the page
+    is the list's whole range, one find with no date, exact with whatever was created or
+    deleted since: runs newer than the page, runs older than all of it, and a page that
+    fills up."""
+    client, database, get = floored
+    count = 30 if page == 2 else PAGE
+    url = f"/runs/?count={count}&page={page}"
+
+    def expected():
+        return unbounded(database, (page - 1) * count, count)
+
+    commands, names = get(url)
+    assert commands == ["find"] * (len(WINDOW_DAYS) + 1) and names == expected()
+    assert len(names) == (RUN_COUNT - 30 if page == 2 else 0)
+    commands, names = get(url)
+    assert get.filters == [{}]  # before expected() reads through the same database
+    assert (commands, names) == (["find"], expected())
+    database.runs.update_one({"name": "run-000"}, {"$set": {"posted": datetime(2001, 1, 1)}})
+    create_run(client, "run-newer")
+    commands, names = get(url)
+    assert (commands, names) == (["find"], expected())
+    if page == 2:
+        assert names[-1] == "run-000"  # now older than all
+    assert client.delete(f"/runs/{unbounded(database, 0, 1)[0]}/").status_code == 200
+    commands, names = get(url)
+    assert (commands, names) == (["find"], expected())
+    for index in range(count * page - RUN_COUNT + 2):
+        create_run(client, f"run-filling-{index}")
+    commands, names = get(url)
+    assert (commands, names) == (["find"], expected()) and len(names) == count
+    commands, names = get(url)  # full now: from its floor
+    assert set(get.filters[0]["posted"]) == {"$gt"}  # from its floor, inclusive
+    assert (commands, names) == (["find"], expected())
 
 
 def test_pages_stay_exact_with_two_hosts_behind_one_database(floored, mongo_backend):

@@ -2,6 +2,7 @@
 scenario that yields requests (method, path, body[, headers]) to send."""
 import itertools
 import uuid
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlencode
 
 
@@ -54,6 +55,15 @@ def run_list_deep(t):
 
 def filter_route(t):
     return itertools.repeat(("GET", f"/runs/branch/{t.branch}/suite/{t.suite}/?count=25", None))
+
+
+def filter_route_10_days(t):
+    """filter_route since 10 days ago: a window every lab of the scale mode fills (about 8 runs
+    a day at any size), so only the database's size differs (a pair's runs at 10k fit in one
+    page, at 1M they fill many)."""
+    since = datetime.now(timezone.utc) - timedelta(days=10)
+    return itertools.repeat(("GET", f"/runs/branch/{t.branch}/suite/{t.suite}/?count=25"
+                             f"&since={since:%Y-%m-%d}", None))
 
 
 def filter_values(t):
@@ -144,6 +154,12 @@ def failures(t):
 
 def trends(t):
     return itertools.repeat(("GET", f"/trends/?suite={q(t.run_suite)}&days=30", None))
+
+
+def trends_10_days(t):
+    """trends over a window every lab of the scale mode fills (the 10k lab spans 12 days):
+    the same runs a day at any size, so only the database's size differs."""
+    return itertools.repeat(("GET", f"/trends/?suite={q(t.run_suite)}&days=10", None))
 
 
 def node_job_stats(t):
@@ -253,9 +269,9 @@ def lifecycle(t):
 
 
 SCENARIOS = {f.__name__: f for f in (
-    run_list, run_list_deep, filter_route, filter_values, run_page_big, run_head, jobs_fields,
+    run_list, run_list_deep, filter_route, filter_route_10_days, filter_values, run_page_big, run_head, jobs_fields,
     one_job, node_jobs, sha1_prefix, job_description, node_job_stats, queued_runs, test_history,
-    flaky_tests, run_compare, failures, trends, job_create, job_update, lifecycle,
+    flaky_tests, run_compare, failures, trends, trends_10_days, job_create, job_update, lifecycle,
     job_batch_300, job_single_300,
     ui_runs, ui_run_page_big, ui_job, ui_compare, ui_history, ui_flaky, ui_failures, ui_trends,
     ui_nodes, ui_node, ui_queue, run_page_big_304, run_page_no_jobs, run_list_page_50,
@@ -270,6 +286,6 @@ JOBS_PER_REQUEST = {"job_create": 1, "job_batch_300": BATCH_JOBS, "job_single_30
 SCALE_SCENARIOS = ("run_list", "filter_route", "filter_values", "run_page_big", "one_job",
                    "node_jobs", "sha1_prefix", "job_description", "queued_runs",
                    "node_job_stats", "test_history", "flaky_tests", "run_compare", "failures",
-                   "trends")
+                   "trends", "trends_10_days", "filter_route_10_days")
 # Scenarios whose requests must be sent in order by one client (each builds on the last).
 SEQUENTIAL = ("job_update", "lifecycle")

@@ -19,15 +19,18 @@ PAGE = 10
 
 
 class FindRecorder(CommandRecorder):
-    """Command names, and the filter of each `find` in `filters`."""
+    """Command names, and the filter of each `find` in `filters`, its skip and limit in
+    `windows`."""
 
     def __init__(self):
         super().__init__()
         self.filters = []
+        self.windows = []
 
     def record(self, event):
         if event.command_name == "find":
             self.filters.append(event.command.get("filter"))
+            self.windows.append((event.command.get("skip", 0), event.command.get("limit")))
         return event.command_name
 
 
@@ -44,11 +47,13 @@ def floored(mongo_backend):
         def get(url):
             listener.commands.clear()
             listener.filters.clear()
+            listener.windows.clear()
             response = client.get(url)
             assert response.status_code == 200, response.data
             return list(listener.commands), [run["name"] for run in response.get_json()]
 
         get.filters = listener.filters  # of the finds sent by the last get
+        get.windows = listener.windows
         yield client, database, get
 
 
@@ -63,6 +68,7 @@ def test_a_page_read_again_is_one_find_under_its_floor(floored, page):
     _client, database, get = floored
     first = get(f"/runs/?count={PAGE}&page={page}")
     again = get(f"/runs/?count={PAGE}&page={page}")
+    assert get.windows == [((page - 1) * PAGE, PAGE)]  # the server skips: earlier runs unsent
     assert first == again == (["find"], unbounded(database, (page - 1) * PAGE, PAGE))
     query = database.db.command("explain", {"find": "runs", "filter": {
         "posted": {"$gte": database.runs.find_one({"name": again[1][-1]})["posted"]}},

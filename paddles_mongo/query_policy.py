@@ -34,6 +34,9 @@ from .page_cache import WHOLE_LIST, PageFloors
 from .text_search import DESCRIPTION_INDEX
 
 BATCH_LIMIT = 100_000  # documents per reply; a whole page, within MongoDB's 16 MiB per reply
+# Documents per reply where the app checks conditions on a window's documents (a pattern): the
+# page is usually full within the first reply, and the window's other documents are not sent.
+CHECKED_BATCH = 1_000
 PLAIN_OPERATORS = {"$eq", "$gt", "$gte", "$lt", "$lte", "$in"}
 # The conditions `satisfies` decides as MongoDB does, for a field of one type.
 COMPARISONS = {"$eq": operator.eq, "$gt": operator.gt, "$gte": operator.ge,
@@ -207,9 +210,10 @@ class SecantusDBQueries(MongoDBQueries):
             for window in windows:
                 cursor = cursor_of(window)
                 if rest:
-                    found += (document for document in cursor.batch_size(BATCH_LIMIT)
+                    picked = (document for document in cursor.batch_size(CHECKED_BATCH)
                               if satisfies(document, rest))
-                    del found[wanted:]
+                    found += itertools.islice(picked, wanted - len(found))
+                    cursor.close()
                 else:
                     found += cursor.limit(wanted - len(found)).batch_size(BATCH_LIMIT)
                 if len(found) >= wanted:

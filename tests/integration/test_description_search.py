@@ -7,9 +7,12 @@ from urllib.parse import quote
 
 import pytest
 
+from paddles_mongo.db import INDEX_KEYS, POSTED_ORDER
+from paddles_mongo.query_policy import CHECKED_BATCH, SecantusDBQueries
+from paddles_mongo.services.jobs import search_index_name
 from paddles_mongo.text_search import grams
 from tests.conftest import QUERY_POLICIES, RUNS_SCRIPTS, run_script
-from tests.integration.support import app_with_clock, post_job, put_job
+from tests.integration.support import CommandRecorder, app_with_clock, post_job, put_job
 
 NOW = datetime(2024, 6, 1, 12)
 FACETS = ("rados/thrash", "rados/basic", "fs/upgrade", "rbd/mirror", "Rados/Thrash")
@@ -86,3 +89,35 @@ def test_create_indexes_gives_jobs_stored_before_search_their_grams(database_uri
     assert "ash" in stored["description_grams"]
     assert run_script("create-indexes", database_uri, "--check").returncode == 0
     assert found(client, "msgr/as") == [(run, job_id)]
+
+
+@pytest.mark.wire(reason="counts the replies a real server sends (getMore)")
+def test_a_window_checked_for_a_pattern_is_sent_only_until_the_page_is_full(mongo_backend,
+                                                                             settings):
+    """On the local database the pattern is checked here on a window's documents: they come
+    CHECKED_BATCH to a reply, and once the page is full the rest of the window is not sent
+    (2,500 jobs in the window: one reply of CHECKED_BATCH, no getMore)."""
+    class Replies(CommandRecorder):
+        sent = []  # documents of each reply
+
+        def succeeded(self, event):
+            batch = event.reply.get("cursor", {})
+            self.sent.append(len(batch.get("firstBatch", batch.get("nextBatch", []))))
+
+    recorder = Replies()
+    database = mongo_backend.database(settings, [recorder])
+    try:
+        now = datetime(2024, 6, 1, 12)
+        database.jobs.insert_many([
+            {"run": "r", "job_id": str(number), "description": f"rados/basic/{number}",
+             "posted": now - timedelta(minutes=number)} for number in range(2_500)])
+        recorder.commands.clear()
+        recorder.sent.clear()
+        page = SecantusDBQueries(INDEX_KEYS).newest(
+            database.jobs, {"description": {"$regex": "basic"}}, search_index_name("posted"),
+            POSTED_ORDER, 0, 25, now)
+        assert [job["job_id"] for job in page] == [str(number) for number in range(25)]
+        assert recorder.commands[0] == "find" and "getMore" not in recorder.commands
+        assert recorder.sent[0] == CHECKED_BATCH < 2_500
+    finally:
+        database.close()

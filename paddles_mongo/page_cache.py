@@ -7,6 +7,7 @@ pages of newest-first lists ended, for the local database (query_policy.py).
 A run page entry is keyed by the run document's `_id` and its `writes` counter, which every job
 write, deletion and maintenance command increments after changing the jobs: a changed run is
 never served from an older entry. Bounded by bytes, least recently used first out."""
+import contextlib
 import threading
 from collections import OrderedDict
 
@@ -68,13 +69,31 @@ class PageFloors:
     same documents in five reads.
 
     What a read from a floor costs is the page plus what the list gained since this process
-    last read it; the windows bound the first read only."""
+    last read it; the windows bound the first read only.
+
+    A page without a floor is read by one thread of the process at a time (`first_read`): the
+    others wait, then read from the floor it left. Read by every thread at once, a cold page
+    whose first window holds thousands of documents (a description search) took each thread
+    seconds under the local database's lock, until every request timed out and none left a
+    floor."""
 
     def __init__(self):
         self._floors = {}
+        self._first_reads = {}  # key: the lock of the page's first read
+        self._first_reads_lock = threading.Lock()
 
     def get(self, key):
         return self._floors.get(key)
+
+    @contextlib.contextmanager
+    def first_read(self, key):
+        """Held while this thread reads the page `key` without a floor."""
+        with self._first_reads_lock:
+            if len(self._first_reads) >= MAX_PAGE_FLOORS and key not in self._first_reads:
+                self._first_reads.clear()  # a holder keeps its lock; a later reader makes anew
+            lock = self._first_reads.setdefault(key, threading.Lock())
+        with lock:
+            yield
 
     def remember(self, key, page, count, field):
         """After reading `page` (`count` documents wanted) of the list and page end `key`,

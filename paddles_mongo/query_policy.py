@@ -230,10 +230,17 @@ class SecantusDBQueries(MongoDBQueries):
 
         key = (collection.full_name, index, repr(query), repr(order), wanted)
         floor = self.page_floors.get(key)
+        if floor is None:
+            with self.page_floors.first_read(key):
+                floor = self.page_floors.get(key)  # left by a thread that read it meanwhile
+                if floor is None:
+                    page = read(time_windows(query.get(field), now))
+                    self.page_floors.remember(key, page, limit, field)
+                    return page
         if floor is WHOLE_LIST:
             page = read_range(query.get(field))  # exact: the whole list, read at once
         else:
-            page = [] if floor is None else read_range(since_floor(query.get(field), floor))
+            page = read_range(since_floor(query.get(field), floor))
             if len(page) < limit:
                 page = read(time_windows(query.get(field), now))
         self.page_floors.remember(key, page, limit, field)

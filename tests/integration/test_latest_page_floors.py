@@ -1,13 +1,15 @@
 """The newest-runs list (`GET /runs/`) read again is bounded by the floor of its last read
 (page_cache.PageFloors, the local database's query policy): one `find` of the runs posted since, which examines the page's runs
 only, and the page is the one an unbounded read gives, whatever was created or deleted since."""
+import threading
 from datetime import datetime
 
 import pytest
 
 from paddles_mongo import create_app
-from paddles_mongo.db import POSTED_ORDER, RUNS_POSTED_INDEX
-from paddles_mongo.query_policy import WINDOW_DAYS, MongoDBQueries
+from paddles_mongo.db import INDEX_KEYS, POSTED_ORDER, RUNS_POSTED_INDEX
+from paddles_mongo.page_cache import PageFloors
+from paddles_mongo.query_policy import WINDOW_DAYS, MongoDBQueries, SecantusDBQueries
 from paddles_mongo.timeformat import utcnow
 from tests.conftest import COUNTS_COMMANDS
 from tests.integration.support import CommandRecorder, app_on_fresh_database, create_run
@@ -170,3 +172,52 @@ def test_pages_stay_exact_with_two_hosts_behind_one_database(floored, mongo_back
                     .get_json()] == unbounded(database, (page - 1) * PAGE, PAGE), page
     finally:
         other_database.close()
+
+
+def test_a_cold_page_is_read_in_windows_by_one_thread_while_the_others_wait(floored):
+    """Threads of one process asking at once for a page without a floor: one reads it in
+    windows, the others wait for it and read from the floor it leaves, one find each (the
+    first read is held until every other thread has asked)."""
+    _client, database, _get = floored
+    threads = 6
+    asked = threading.Semaphore(0)
+
+    class CountingFloors(PageFloors):
+        def first_read(self, key):
+            asked.release()
+            return super().first_read(key)
+
+    class HeldRuns:
+        """database.runs, whose first find waits until every thread has asked."""
+        full_name = database.runs.full_name
+
+        def __init__(self):
+            self.finds = []
+            self.lock = threading.Lock()
+
+        def find(self, *args, **kwargs):
+            with self.lock:
+                self.finds.append(args[0])
+                first = len(self.finds) == 1
+            if first:
+                for _ in range(threads):
+                    assert asked.acquire(timeout=30)
+            return database.runs.find(*args, **kwargs)
+
+    policy = SecantusDBQueries(INDEX_KEYS)
+    policy.page_floors = CountingFloors()
+    runs = HeldRuns()
+    pages = [None] * threads
+
+    def read(index):
+        pages[index] = [run["name"] for run in policy.newest(
+            runs, {}, RUNS_POSTED_INDEX, POSTED_ORDER, PAGE, PAGE, utcnow())]
+
+    workers = [threading.Thread(target=read, args=(index,)) for index in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert pages == [unbounded(database, PAGE, PAGE)] * threads
+    assert len(runs.finds) == 1 + (threads - 1)  # the first window fills the page
+    assert all(set(query["posted"]) == {"$gt"} for query in runs.finds[1:])  # from the floor

@@ -62,8 +62,8 @@ def filter_route_10_days(t):
     a day at any size), so only the database's size differs (a pair's runs at 10k fit in one
     page, at 1M they fill many)."""
     since = datetime.now(timezone.utc) - timedelta(days=10)
-    return itertools.repeat(("GET", f"/runs/branch/{t.branch}/suite/{t.suite}/?count=25"
-                             f"&since={since:%Y-%m-%d}", None))
+    method, path, body = next(filter_route(t))
+    return itertools.repeat((method, f"{path}&since={since:%Y-%m-%d}", body))
 
 
 def filter_values(t):
@@ -269,8 +269,8 @@ def lifecycle(t):
 
 
 SCENARIOS = {f.__name__: f for f in (
-    run_list, run_list_deep, filter_route, filter_route_10_days, filter_values, run_page_big, run_head, jobs_fields,
-    one_job, node_jobs, sha1_prefix, job_description, node_job_stats, queued_runs, test_history,
+    run_list, run_list_deep, filter_route, filter_route_10_days, filter_values, run_page_big,
+    run_head, jobs_fields, one_job, node_jobs, sha1_prefix, job_description, node_job_stats, queued_runs, test_history,
     flaky_tests, run_compare, failures, trends, trends_10_days, job_create, job_update, lifecycle,
     job_batch_300, job_single_300,
     ui_runs, ui_run_page_big, ui_job, ui_compare, ui_history, ui_flaky, ui_failures, ui_trends,

@@ -19,9 +19,9 @@ import uuid
 from pathlib import Path
 
 import mongomock_ng
+import pymongo
 import pytest
 import requests
-import pymongo
 from pymongo import MongoClient
 
 from paddles_mongo import assemble_app, bind_app, create_app
